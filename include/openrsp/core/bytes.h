@@ -1,0 +1,42 @@
+#pragma once
+/// \file
+/// \brief Byte buffers and the text encodings used at the edges (hex for tests/CLI, base64 for ES9+ JSON).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openrsp {
+
+using bytes = std::vector<std::uint8_t>;
+using byte_view = std::span<const std::uint8_t>;
+
+inline byte_view as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+inline std::string to_string(byte_view b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+inline void append(bytes& out, byte_view b) { out.insert(out.end(), b.begin(), b.end()); }
+inline bytes concat(std::initializer_list<byte_view> parts)
+{
+    bytes out;
+    for (auto p : parts) append(out, p);
+    return out;
+}
+
+/// \brief Upper-case hex. Not for hot paths.
+std::string to_hex(byte_view b, bool upper = false);
+/// \brief Decodes hex (either case, no separators); nullopt on odd length or a non-hex character.
+std::optional<bytes> from_hex(std::string_view hex);
+/// \brief Decodes hex known to be valid (test vectors, constants); aborts otherwise.
+bytes hex(std::string_view h);
+
+/// \brief RFC 4648 base64 with padding, no line breaks.
+std::string base64_encode(byte_view b);
+/// \brief Decodes RFC 4648 base64; whitespace is ignored (as lpac does); nullopt on bad input.
+std::optional<bytes> base64_decode(std::string_view text);
+
+/// \brief Overwrites a secret buffer in a way the optimizer keeps.
+void secure_wipe(bytes& b);
+
+} // namespace openrsp

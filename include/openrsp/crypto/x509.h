@@ -1,0 +1,98 @@
+#pragma once
+/// \file
+/// \brief X.509 certificates and chain checks with the RSP rules (SGP.22 §4.5, SGP.14).
+
+#include "openrsp/core/bytes.h"
+#include "openrsp/core/result.h"
+#include "openrsp/crypto/ec.h"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+typedef struct x509_st X509;
+
+namespace openrsp::crypto {
+
+/// RSP certificate policy OIDs (id-rspRole, SGP.22 §4.5.2.1).
+namespace rsp_oid {
+inline constexpr const char* ci = "2.23.146.1.2.1.0";
+inline constexpr const char* euicc = "2.23.146.1.2.1.1";
+inline constexpr const char* eum = "2.23.146.1.2.1.2";
+inline constexpr const char* dp_tls = "2.23.146.1.2.1.3";
+inline constexpr const char* dp_auth = "2.23.146.1.2.1.4";
+inline constexpr const char* dp_pb = "2.23.146.1.2.1.5";
+} // namespace rsp_oid
+
+/// \brief A parsed certificate; parsed once and kept (never per request). Copyable (shared, immutable).
+class certificate final {
+public:
+    static result<certificate> from_der(byte_view der);
+    static result<certificate> from_pem(std::string_view pem);
+    /// Reads a PEM or DER file.
+    static result<certificate> load_file(const std::string& path);
+
+    [[nodiscard]] const bytes& der() const { return m_der; }
+    [[nodiscard]] std::string pem() const;
+    [[nodiscard]] X509* native() const { return m_x509.get(); }
+
+    /// SubjectKeyIdentifier (20 bytes for RSP certificates); empty if absent.
+    [[nodiscard]] const bytes& subject_key_id() const { return m_ski; }
+    /// AuthorityKeyIdentifier keyIdentifier; empty if absent.
+    [[nodiscard]] const bytes& authority_key_id() const { return m_aki; }
+    /// Certificate policy OIDs, dotted.
+    [[nodiscard]] const std::vector<std::string>& policies() const { return m_policies; }
+    [[nodiscard]] bool has_policy(std::string_view oid) const;
+    /// SAN registeredID (the SM-DP+ OID, e.g. 2.999.10); empty if none.
+    [[nodiscard]] const std::string& san_registered_id() const { return m_san_rid; }
+    /// SAN dNSName entries.
+    [[nodiscard]] const std::vector<std::string>& san_dns() const { return m_san_dns; }
+    /// Subject serialNumber attribute (for eUICC certificates: the EID); empty if absent.
+    [[nodiscard]] const std::string& subject_serial_number() const { return m_subject_serial; }
+    /// NameConstraints permitted directoryName serialNumber values (EUM: permitted EID prefixes).
+    [[nodiscard]] const std::vector<std::string>& permitted_eid_prefixes() const { return m_permitted_eid_prefixes; }
+    /// One-line subject for messages.
+    [[nodiscard]] std::string subject_text() const;
+    /// Public key (parsed once at load).
+    [[nodiscard]] const ec_key& public_key() const { return *m_public_key; }
+
+    /// True if this certificate's signature verifies with the issuer's public key.
+    [[nodiscard]] bool signed_by(const certificate& issuer) const;
+    /// Validity check against a time (default now).
+    [[nodiscard]] bool valid_at(std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) const;
+
+private:
+    struct deleter {
+        void operator()(X509* p) const;
+    };
+    std::shared_ptr<X509> m_x509;
+    bytes m_der;
+    bytes m_ski, m_aki;
+    std::vector<std::string> m_policies;
+    std::string m_san_rid;
+    std::vector<std::string> m_san_dns;
+    std::string m_subject_serial;
+    std::vector<std::string> m_permitted_eid_prefixes;
+    std::shared_ptr<ec_key> m_public_key;
+};
+
+/// \brief What went wrong in a chain check; callers map it to SGP.22 codes for their side.
+enum class chain_error { none, unknown_issuer, bad_signature, expired, wrong_policy, not_a_ca, eid_out_of_range };
+
+struct chain_check {
+    chain_error error = chain_error::none;
+    std::string message; ///< plain sentence naming the certificate and the problem
+    explicit operator bool() const { return error == chain_error::none; }
+};
+
+/// \brief Verifies leaf <- [intermediate] <- root with RSP rules: AKI/SKI linkage, signatures,
+/// validity periods (if check_time), the leaf's required policy OID, CA flags on issuers.
+/// RFC 5280 name constraints are deliberately NOT applied (SGP.26 EUM constraints break them); for an
+/// eUICC leaf the EID (subject serialNumber) is instead checked against the EUM's permitted prefixes.
+chain_check verify_rsp_chain(const certificate& leaf, const certificate* intermediate, const certificate& root,
+                             std::string_view leaf_policy_oid, bool check_time = true);
+
+} // namespace openrsp::crypto
