@@ -1,0 +1,41 @@
+#pragma once
+// Shared by the CLI verbs: one way to fail, read files and open the parties.
+
+#include "openrsp/core/result.h"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace openrsp::cli {
+
+/// Thrown by verbs to end with a sentence and exit code 1; caught in main.
+struct command_error {
+    std::string message;
+};
+
+[[noreturn]] inline void die(std::string message) { throw command_error{std::move(message)}; }
+
+template <class T>
+T must(result<T> r)
+{
+    if (!r) die(r.error().message);
+    return std::move(*r);
+}
+inline void must(result<void> r)
+{
+    if (!r) die(r.error().message);
+}
+
+result<std::string> read_text_file(const std::string& path);
+
+void register_pki(CLI::App& app);
+void register_euicc(CLI::App& app);
+void register_smdpp(CLI::App& app);
+void register_lpa(CLI::App& app);
+void register_netsim(CLI::App& app);
+void register_demo(CLI::App& app);
+
+} // namespace openrsp::cli

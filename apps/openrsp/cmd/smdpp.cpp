@@ -1,0 +1,133 @@
+#include "common.h"
+
+#include "openrsp/http/server.h"
+#include "openrsp/qr/qr.h"
+#include "openrsp/smdpp/smdpp.h"
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+namespace openrsp::cli {
+
+namespace {
+
+struct serve_args {
+    std::string pki_dir, db, address, listen = "127.0.0.1:8443";
+    unsigned threads = 0;
+    bool plain_http = false;
+};
+
+struct add_args {
+    std::string db, address, profile, matching_id, confirmation_code, qr_png;
+};
+
+std::pair<std::string, std::uint16_t> split_listen(const std::string& s)
+{
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos) die("--listen must be ADDRESS:PORT, not '" + s + "'");
+    try {
+        const unsigned long port = std::stoul(s.substr(colon + 1));
+        if (port > 65535) throw std::out_of_range("port");
+        return {s.substr(0, colon), static_cast<std::uint16_t>(port)};
+    } catch (const std::exception&) {
+        die("--listen must be ADDRESS:PORT, not '" + s + "'");
+    }
+}
+
+void serve(const serve_args& a)
+{
+    auto inventory = must(store::open_sqlite(a.db));
+    must(inventory->set_setting("smdp_address", a.address));
+    auto creds = must(smdpp::load_credentials(a.pki_dir));
+    http::server_config sc;
+    std::tie(sc.bind_address, sc.port) = split_listen(a.listen);
+    sc.threads = a.threads;
+    if (!a.plain_http) {
+        sc.cert_chain_pem = creds.dptls.cert.pem();
+        sc.private_key_pem = creds.dptls.key.private_pem();
+    }
+    smdpp::config cfg;
+    cfg.address = a.address;
+    smdpp::service service(std::move(cfg), std::move(creds), *inventory);
+
+    // Block the stop signals before any thread starts so only sigwait sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    auto server = must(http::server::start(sc, [&service](const http::request& r) { return service.handle_http(r); }));
+    std::printf("SM-DP+ %s serving ES9+ on %s://%s:%u (inventory %s)\n", a.address.c_str(),
+                a.plain_http ? "http" : "https", sc.bind_address.c_str(), server->port(), a.db.c_str());
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server->stop();
+    const auto c = service.counters();
+    std::printf("stopped: %llu downloads, %llu installs, %llu failures\n", static_cast<unsigned long long>(c.downloads),
+                static_cast<unsigned long long>(c.installs), static_cast<unsigned long long>(c.failures));
+}
+
+void add_profile(const add_args& a)
+{
+    auto inventory = must(store::open_sqlite(a.db));
+    std::string address = a.address;
+    if (address.empty()) {
+        auto known = must(inventory->get_setting("smdp_address"));
+        if (!known) die("the inventory does not know its SM-DP+ address yet; give --address");
+        address = *known;
+    }
+    auto description = must(smdpp::parse_profile_description(must(read_text_file(a.profile))));
+    smdpp::add_profile_options o;
+    o.smdp_address = address;
+    if (!a.matching_id.empty()) o.matching_id = a.matching_id;
+    if (!a.confirmation_code.empty()) o.confirmation_code = a.confirmation_code;
+    auto ac = must(smdpp::add_profile(*inventory, description, o));
+    const std::string code = ac.to_string();
+    std::printf("%s\n", code.c_str());
+    if (!a.qr_png.empty()) {
+        must(qr::write_png(code, a.qr_png));
+        std::fprintf(stderr, "QR code written to %s\n", a.qr_png.c_str());
+    }
+}
+
+} // namespace
+
+void register_smdpp(CLI::App& app)
+{
+    auto* smdpp = app.add_subcommand("smdpp", "SM-DP+ server and its profile inventory");
+    smdpp->require_subcommand(1);
+
+    auto s = std::make_shared<serve_args>();
+    auto* serve_cmd = smdpp->add_subcommand("serve", "Serve ES9+ over HTTPS until SIGINT/SIGTERM");
+    serve_cmd->add_option("--pki", s->pki_dir, "PKI directory with dpauth/dppb/dptls and ci.pem")->required();
+    serve_cmd->add_option("--db", s->db, "SQLite inventory file")->required();
+    serve_cmd->add_option("--address", s->address, "SM-DP+ address as in activation codes (host[:port])")->required();
+    serve_cmd->add_option("--listen", s->listen, "ADDRESS:PORT to listen on")->capture_default_str();
+    serve_cmd->add_option("--threads", s->threads, "Worker threads (0 = one per core)");
+    serve_cmd->add_flag("--plain-http", s->plain_http, "Serve plain HTTP (behind a TLS-terminating proxy)");
+    serve_cmd->callback([s] { serve(*s); });
+
+    auto a = std::make_shared<add_args>();
+    auto* add = smdpp->add_subcommand("add-profile", "Add a profile and print its activation code");
+    add->add_option("--db", a->db, "SQLite inventory file")->required();
+    add->add_option("--profile", a->profile, "Profile description JSON file")->required()->check(CLI::ExistingFile);
+    add->add_option("--address", a->address, "SM-DP+ address (default: the one the server was started with)");
+    add->add_option("--matching-id", a->matching_id, "Matching ID (default: a random one)");
+    add->add_option("--confirmation-code", a->confirmation_code, "Require this confirmation code at download");
+    add->add_option("--qr", a->qr_png, "Also write the activation code as a QR PNG");
+    add->callback([a] { add_profile(*a); });
+
+    auto db = std::make_shared<std::string>();
+    auto* list = smdpp->add_subcommand("list", "List the inventory");
+    list->add_option("--db", *db, "SQLite inventory file")->required();
+    list->callback([db] {
+        auto inventory = must(store::open_sqlite(*db));
+        for (const auto& p : must(inventory->list_profiles()))
+            std::printf("%s  %-11s  %s  %s\n", p.iccid.c_str(), std::string(store::to_string(p.state)).c_str(),
+                        p.matching_id.c_str(), p.eid.empty() ? "-" : p.eid.c_str());
+    });
+}
+
+} // namespace openrsp::cli

@@ -1,0 +1,97 @@
+#pragma once
+/// \file
+/// \brief The SM-DP+: ES9+ functions over a profile inventory, and the operator-side profile intake.
+
+#include "openrsp/core/result.h"
+#include "openrsp/crypto/x509.h"
+#include "openrsp/pki/pki.h"
+#include "openrsp/rsp/activation_code.h"
+#include "openrsp/rsp/es9p.h"
+#include "openrsp/rsp/saip.h"
+#include "openrsp/store/store.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace openrsp::http {
+struct request;
+struct response;
+} // namespace openrsp::http
+
+namespace openrsp::smdpp {
+
+/// \brief Certificates and keys of one SM-DP+, parsed once at start.
+struct credentials {
+    pki::credential dpauth;
+    pki::credential dppb;
+    pki::credential dptls;
+    std::vector<crypto::certificate> cis; ///< trusted CI roots (eUICC/EUM chains end here)
+    std::string smdp_oid;                 ///< SAN registeredID of DPauth (cancelSession check)
+};
+
+/// \brief Loads dpauth/dppb/dptls and ci.pem from a PKI directory (`openrsp pki init` layout).
+result<credentials> load_credentials(const std::string& pki_dir);
+
+struct config {
+    std::string address; ///< host[:port] exactly as in activation codes; compared case-insensitively
+    std::chrono::seconds session_ttl{300};
+    /// Clock in seconds since the epoch (tests move it to expire sessions).
+    std::function<std::int64_t()> now;
+};
+
+/// \brief Counters for logs and benchmarks.
+struct stats {
+    std::uint64_t downloads = 0;
+    std::uint64_t installs = 0;
+    std::uint64_t failures = 0;
+};
+
+/// \brief ES9+ service: stateless apart from the inventory, so several nodes can share one database.
+class service {
+public:
+    service(config cfg, credentials creds, store::inventory& inventory);
+    ~service();
+    service(const service&) = delete;
+    service& operator=(const service&) = delete;
+
+    result<rsp::es9p::initiate_authentication_response>
+    initiate_authentication(const rsp::es9p::initiate_authentication_request& req);
+    result<rsp::es9p::authenticate_client_response>
+    authenticate_client(const rsp::es9p::authenticate_client_request& req);
+    result<rsp::es9p::get_bound_profile_package_response>
+    get_bound_profile_package(const rsp::es9p::get_bound_profile_package_request& req);
+    result<void> handle_notification(const rsp::es9p::handle_notification_request& req);
+    result<void> cancel_session(const rsp::es9p::cancel_session_request& req);
+
+    /// The HTTP edge: routes /gsma/rsp2/es9plus/<function>, checks headers, renders functionExecutionStatus.
+    http::response handle_http(const http::request& req);
+
+    [[nodiscard]] stats counters() const;
+    [[nodiscard]] const credentials& creds() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> m_impl;
+};
+
+/// \brief Operator intake: validates the description, builds the SAIP package and metadata once, stores the
+/// profile as Released with a fresh (or given) matching ID, and returns its activation code.
+struct add_profile_options {
+    std::string smdp_address;
+    std::optional<std::string> matching_id;       ///< generated when absent
+    std::optional<std::string> confirmation_code; ///< requires a CC at download when set
+};
+result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp::profile_description& profile,
+                                         const add_profile_options& options);
+
+/// \brief Reads the add-profile JSON: {"iccid","imsi","ki","opc","spn","profileName","apn"[,"mncLength"]}.
+result<rsp::profile_description> parse_profile_description(std::string_view json);
+
+/// \brief A random matching ID in the shape real SM-DP+s use (e.g. "K2LQ-7FZP-3WXA-9M4C").
+std::string generate_matching_id();
+
+} // namespace openrsp::smdpp

@@ -1,0 +1,88 @@
+#pragma once
+/// \file
+/// \brief The SM-DP+ state: profile inventory and RSP sessions, behind one interface so the embedded SQLite
+/// backend and a shared PostgreSQL backend are interchangeable. Wire structs never reach this layer.
+
+#include "openrsp/core/bytes.h"
+#include "openrsp/core/result.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openrsp::store {
+
+/// Profile states at the SM-DP+ (SGP.22 §5.3 reading; see docs).
+enum class profile_state { available, allocated, linked, confirmed, released, downloaded, installed, enabled, disabled,
+                           deleted, error, unavailable };
+
+std::string_view to_string(profile_state s);
+std::optional<profile_state> parse_profile_state(std::string_view s);
+
+struct profile_record {
+    std::string iccid;
+    std::string matching_id;
+    profile_state state = profile_state::available;
+    std::string eid;              ///< bound EID, empty if none
+    std::string description_json; ///< operator data (IMSI, Ki, OPc, names) — secret
+    bytes upp;                    ///< pre-built SAIP profile package (built once when added)
+    bytes metadata;               ///< pre-built StoreMetadataRequest (BF25)
+    bytes confirmation_code_hash; ///< SHA-256 of the confirmation code, empty if none required
+    std::string session_tid;      ///< download session holding or having downloaded it
+    std::int64_t session_expires_at = 0;
+    bytes euicc_certificate;      ///< DER of the eUICC that downloaded it (verifies its notifications)
+    std::int64_t updated_at = 0;
+};
+
+struct session_record {
+    std::string transaction_id; ///< upper-case hex
+    std::string iccid;          ///< empty until authenticateClient picked a profile
+    std::string stage;
+    bytes data;                 ///< serialized session state (owned by the SM-DP+)
+    std::int64_t expires_at = 0;
+};
+
+/// \brief Storage for one SM-DP+ (or many stateless nodes sharing a database). All methods are thread-safe.
+class inventory {
+public:
+    virtual ~inventory() = default;
+
+    /// Fails with a sentence if the ICCID or matching ID exists already.
+    virtual result<void> add_profile(const profile_record& p) = 0;
+    virtual result<std::optional<profile_record>> find_by_matching_id(std::string_view matching_id) = 0;
+    virtual result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) = 0;
+    virtual result<std::vector<profile_record>> list_profiles() = 0;
+
+    /// Atomically binds a Released profile to a download session: true only if the profile is Released and no
+    /// live session (expires_at > now) holds it. The one-time use of a matching ID rests on this.
+    virtual result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,
+                                             std::int64_t now, std::int64_t expires_at) = 0;
+    /// Compare-and-set: moves `from` -> `to` only if the profile is in `from` and held by session `tid`.
+    virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
+                                    std::string_view tid) = 0;
+    /// Records the eUICC certificate that the profile was delivered to.
+    virtual result<void> set_euicc_certificate(std::string_view iccid, byte_view der) = 0;
+    /// Unconditional state change, used for notifications about the installed profile.
+    virtual result<void> set_state(std::string_view iccid, profile_state to) = 0;
+    /// Lets go of a session's reservation if the profile is still Released (cancelled download).
+    virtual result<void> release_reservation(std::string_view iccid, std::string_view tid) = 0;
+
+    virtual result<void> put_session(const session_record& s) = 0;
+    /// nullopt if unknown or expired at `now`.
+    virtual result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) = 0;
+    virtual result<void> delete_session(std::string_view tid) = 0;
+    /// Deletes sessions expired before `now`; returns how many.
+    virtual result<std::size_t> purge_expired_sessions(std::int64_t now) = 0;
+
+    /// Small key/value settings (e.g. the SM-DP+ address the inventory was made for).
+    virtual result<void> set_setting(std::string_view key, std::string_view value) = 0;
+    virtual result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+};
+
+/// \brief Opens (creating and migrating) an SQLite inventory file (WAL journal, prepared statements).
+result<std::unique_ptr<inventory>> open_sqlite(const std::string& path);
+
+} // namespace openrsp::store

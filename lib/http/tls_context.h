@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// \brief Server-side SSL_CTX construction, kept apart from the Asio code (internal to lib/http).
+
+#include "openrsp/core/result.h"
+
+#include <memory>
+#include <string>
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace openrsp::http::detail {
+
+struct ssl_ctx_deleter {
+    void operator()(SSL_CTX* ctx) const;
+};
+using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
+
+/// \brief TLS 1.2/1.3 server context with the certificate chain and key loaded from PEM text.
+///
+/// TLS 1.2 prefers ECDHE-ECDSA-AES128-GCM-SHA256 (the suite SGP.22 mandates for ES9+) and offers the brainpool groups so a
+/// brainpoolP256r1 DPtls certificate can be used.
+result<ssl_ctx_ptr> make_server_tls_context(const std::string& cert_chain_pem, const std::string& private_key_pem);
+
+/// \brief The reason of the most recent OpenSSL error (then clears the queue); `fallback` if there is none.
+std::string take_openssl_error(const std::string& fallback);
+
+} // namespace openrsp::http::detail

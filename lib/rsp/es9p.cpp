@@ -1,0 +1,339 @@
+#include "openrsp/rsp/es9p.h"
+
+#include <nlohmann/json.hpp>
+
+namespace openrsp::rsp::es9p {
+
+namespace {
+
+using json = nlohmann::json;
+
+// SGP.22 §5.2.6 generic codes for a request the JSON binding cannot accept.
+constexpr const char* subject_protocol_format = "1.3.1";
+constexpr const char* reason_missing = "2.2";
+constexpr const char* reason_invalid = "2.1";
+
+result<json> parse_object(std::string_view text)
+{
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object())
+        return fail(subject_protocol_format, reason_invalid, "the request body is not a JSON object");
+    return j;
+}
+
+result<std::string> get_string(const json& j, const char* key)
+{
+    const auto it = j.find(key);
+    if (it == j.end()) return fail(subject_protocol_format, reason_missing, std::string("'") + key + "' is missing");
+    if (!it->is_string())
+        return fail(subject_protocol_format, reason_invalid, std::string("'") + key + "' is not a string");
+    return it->get<std::string>();
+}
+
+result<bytes> get_b64(const json& j, const char* key)
+{
+    auto s = get_string(j, key);
+    if (!s) return s.take_error();
+    auto b = base64_decode(*s);
+    if (!b) return fail(subject_protocol_format, reason_invalid, std::string("'") + key + "' is not valid base64");
+    if (b->empty()) return fail(subject_protocol_format, reason_invalid, std::string("'") + key + "' is empty");
+    return std::move(*b);
+}
+
+result<std::string> get_tid(const json& j)
+{
+    auto s = get_string(j, "transactionId");
+    if (!s) return s;
+    if (!transaction_id_from_hex(*s)) return fail("8.10.1", "3.9", "the transactionId is not 1 to 16 bytes of hex");
+    return s;
+}
+
+json success_header()
+{
+    return json{{"functionExecutionStatus", {{"status", "Executed-Success"}}}};
+}
+
+// Checks header.functionExecutionStatus of a response and returns the parsed object.
+result<json> parse_response(std::string_view text)
+{
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail("the SM-DP+ answered with something that is not JSON");
+    const auto h = j.find("header");
+    if (h == j.end() || !h->is_object()) return fail("the SM-DP+ answer has no header");
+    const auto st = h->find("functionExecutionStatus");
+    if (st == h->end() || !st->is_object()) return fail("the SM-DP+ answer has no functionExecutionStatus");
+    const std::string status = st->value("status", "");
+    if (status == "Executed-Success" || status == "Executed-WithWarning") return j;
+    std::string subject, reason, message;
+    if (const auto scd = st->find("statusCodeData"); scd != st->end() && scd->is_object()) {
+        subject = scd->value("subjectCode", "");
+        reason = scd->value("reasonCode", "");
+        message = scd->value("message", "");
+    }
+    std::string text_out = "the SM-DP+ refused the request";
+    if (!subject.empty()) {
+        text_out += ": " + describe_status(subject, reason) + " (" + subject + "/" + reason + ")";
+    }
+    if (!message.empty()) text_out += ": " + message;
+    return fail(std::move(subject), std::move(reason), std::move(text_out));
+}
+
+result<bytes> response_b64(const json& j, const char* key)
+{
+    auto r = get_b64(j, key);
+    if (!r) return fail(std::string("the SM-DP+ answer lacks a valid '") + key + "'");
+    return r;
+}
+
+} // namespace
+
+result<bytes> transaction_id_from_hex(std::string_view hex_text)
+{
+    auto b = from_hex(hex_text);
+    if (!b || b->empty() || b->size() > 16) return fail("8.10.1", "3.9", "the transactionId is not 1 to 16 bytes of hex");
+    return std::move(*b);
+}
+
+result<initiate_authentication_request> parse_initiate_authentication_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    initiate_authentication_request m;
+    auto addr = get_string(*j, "smdpAddress");
+    if (!addr) return addr.take_error();
+    m.smdp_address = std::move(*addr);
+    auto ch = get_b64(*j, "euiccChallenge");
+    if (!ch) return ch.take_error();
+    if (ch->size() != 16) return fail(subject_protocol_format, reason_invalid, "'euiccChallenge' is not 16 bytes");
+    m.euicc_challenge = std::move(*ch);
+    auto info = get_b64(*j, "euiccInfo1");
+    if (!info) return info.take_error();
+    m.euicc_info1 = std::move(*info);
+    return m;
+}
+
+result<authenticate_client_request> parse_authenticate_client_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    authenticate_client_request m;
+    auto tid = get_tid(*j);
+    if (!tid) return tid.take_error();
+    m.transaction_id = std::move(*tid);
+    auto r = get_b64(*j, "authenticateServerResponse");
+    if (!r) return r.take_error();
+    m.authenticate_server_response = std::move(*r);
+    return m;
+}
+
+result<get_bound_profile_package_request> parse_get_bound_profile_package_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    get_bound_profile_package_request m;
+    auto tid = get_tid(*j);
+    if (!tid) return tid.take_error();
+    m.transaction_id = std::move(*tid);
+    auto r = get_b64(*j, "prepareDownloadResponse");
+    if (!r) return r.take_error();
+    m.prepare_download_response = std::move(*r);
+    return m;
+}
+
+result<handle_notification_request> parse_handle_notification_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    handle_notification_request m;
+    auto r = get_b64(*j, "pendingNotification");
+    if (!r) return r.take_error();
+    m.pending_notification = std::move(*r);
+    return m;
+}
+
+result<cancel_session_request> parse_cancel_session_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    cancel_session_request m;
+    auto tid = get_tid(*j);
+    if (!tid) return tid.take_error();
+    m.transaction_id = std::move(*tid);
+    auto r = get_b64(*j, "cancelSessionResponse");
+    if (!r) return r.take_error();
+    m.cancel_session_response = std::move(*r);
+    return m;
+}
+
+std::string to_json(const initiate_authentication_request& m)
+{
+    return json{{"smdpAddress", m.smdp_address},
+                {"euiccChallenge", base64_encode(m.euicc_challenge)},
+                {"euiccInfo1", base64_encode(m.euicc_info1)}}
+        .dump();
+}
+std::string to_json(const authenticate_client_request& m)
+{
+    return json{{"transactionId", m.transaction_id},
+                {"authenticateServerResponse", base64_encode(m.authenticate_server_response)}}
+        .dump();
+}
+std::string to_json(const get_bound_profile_package_request& m)
+{
+    return json{{"transactionId", m.transaction_id},
+                {"prepareDownloadResponse", base64_encode(m.prepare_download_response)}}
+        .dump();
+}
+std::string to_json(const handle_notification_request& m)
+{
+    return json{{"pendingNotification", base64_encode(m.pending_notification)}}.dump();
+}
+std::string to_json(const cancel_session_request& m)
+{
+    return json{{"transactionId", m.transaction_id},
+                {"cancelSessionResponse", base64_encode(m.cancel_session_response)}}
+        .dump();
+}
+
+std::string to_json(const initiate_authentication_response& m)
+{
+    return json{{"header", success_header()},
+                {"transactionId", m.transaction_id},
+                {"serverSigned1", base64_encode(m.server_signed1)},
+                {"serverSignature1", base64_encode(m.server_signature1)},
+                {"euiccCiPKIdToBeUsed", base64_encode(m.euicc_ci_pkid_to_be_used)},
+                {"serverCertificate", base64_encode(m.server_certificate)}}
+        .dump();
+}
+std::string to_json(const authenticate_client_response& m)
+{
+    return json{{"header", success_header()},
+                {"transactionId", m.transaction_id},
+                {"profileMetadata", base64_encode(m.profile_metadata)},
+                {"smdpSigned2", base64_encode(m.smdp_signed2)},
+                {"smdpSignature2", base64_encode(m.smdp_signature2)},
+                {"smdpCertificate", base64_encode(m.smdp_certificate)}}
+        .dump();
+}
+std::string to_json(const get_bound_profile_package_response& m)
+{
+    return json{{"header", success_header()},
+                {"transactionId", m.transaction_id},
+                {"boundProfilePackage", base64_encode(m.bound_profile_package)}}
+        .dump();
+}
+
+std::string success_header_only(std::string_view transaction_id)
+{
+    json j{{"header", success_header()}};
+    if (!transaction_id.empty()) j["transactionId"] = std::string(transaction_id);
+    return j.dump();
+}
+
+std::string failure_json(const error& e)
+{
+    json scd{{"subjectCode", e.subject.empty() ? "8.8" : e.subject},
+             {"reasonCode", e.reason.empty() ? "4.2" : e.reason}};
+    if (!e.message.empty()) scd["message"] = e.message;
+    return json{{"header", {{"functionExecutionStatus", {{"status", "Failed"}, {"statusCodeData", scd}}}}}}.dump();
+}
+
+result<initiate_authentication_response> parse_initiate_authentication_response(std::string_view text)
+{
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    initiate_authentication_response m;
+    auto tid = get_string(*j, "transactionId");
+    if (!tid || !transaction_id_from_hex(*tid)) return fail("the SM-DP+ answer lacks a valid 'transactionId'");
+    m.transaction_id = std::move(*tid);
+    for (auto [key, dst] : {std::pair{"serverSigned1", &m.server_signed1}, {"serverSignature1", &m.server_signature1},
+                            {"euiccCiPKIdToBeUsed", &m.euicc_ci_pkid_to_be_used},
+                            {"serverCertificate", &m.server_certificate}}) {
+        auto v = response_b64(*j, key);
+        if (!v) return v.take_error();
+        *dst = std::move(*v);
+    }
+    return m;
+}
+
+result<authenticate_client_response> parse_authenticate_client_response(std::string_view text)
+{
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    authenticate_client_response m;
+    m.transaction_id = j->value("transactionId", "");
+    for (auto [key, dst] : {std::pair{"profileMetadata", &m.profile_metadata}, {"smdpSigned2", &m.smdp_signed2},
+                            {"smdpSignature2", &m.smdp_signature2}, {"smdpCertificate", &m.smdp_certificate}}) {
+        auto v = response_b64(*j, key);
+        if (!v) return v.take_error();
+        *dst = std::move(*v);
+    }
+    return m;
+}
+
+result<get_bound_profile_package_response> parse_get_bound_profile_package_response(std::string_view text)
+{
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    get_bound_profile_package_response m;
+    m.transaction_id = j->value("transactionId", "");
+    auto v = response_b64(*j, "boundProfilePackage");
+    if (!v) return v.take_error();
+    m.bound_profile_package = std::move(*v);
+    return m;
+}
+
+result<void> parse_header_only_response(std::string_view text)
+{
+    if (text.empty()) return ok();
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    return ok();
+}
+
+std::string describe_status(std::string_view subject, std::string_view reason)
+{
+    struct entry {
+        std::string_view subject, reason, text;
+    };
+    // SGP.22 §5.2.6 / ES9+ function tables; the specific pairs first, then generic subjects.
+    static constexpr entry specific[] = {
+        {"8.8.1", "3.8", "the activation code is for another SM-DP+ address"},
+        {"8.8.2", "3.1", "the SM-DP+ supports none of the eUICC's certificate issuers"},
+        {"8.8.3", "3.1", "the SM-DP+ does not support the eUICC's specification version"},
+        {"8.8.4", "3.7", "the SM-DP+ has no certificate the eUICC can verify"},
+        {"8.10.1", "3.9", "the SM-DP+ does not know this session (transaction ID)"},
+        {"8.11.1", "3.9", "the eUICC's certificate issuer is not trusted"},
+        {"8.1.2", "6.1", "the EUM certificate is invalid"},
+        {"8.1.3", "6.1", "the eUICC certificate is invalid"},
+        {"8.1.2", "6.3", "the EUM certificate has expired"},
+        {"8.1.3", "6.3", "the eUICC certificate has expired"},
+        {"8.1", "6.1", "the eUICC's signature is invalid"},
+        {"8.1.1", "3.8", "the profile is bound to another eUICC"},
+        {"8.1.1", "2.2", "the order needs the EID"},
+        {"8.2.6", "3.8", "the matching ID is unknown or already used"},
+        {"8.2.6", "3.3", "the matching ID is being used by another download"},
+        {"8.2", "1.2", "the profile is not released for download"},
+        {"8.2", "3.7", "the profile is not available"},
+        {"8.2.7", "2.2", "a confirmation code is required"},
+        {"8.2.7", "3.8", "the confirmation code is wrong"},
+        {"8.2.7", "6.4", "too many wrong confirmation codes"},
+        {"8.8.5", "4.10", "the download order has expired"},
+        {"8.8.5", "6.4", "the maximum number of download attempts was reached"},
+        {"8.8", "3.10", "the SM-DP+ OID does not match"},
+    };
+    for (const auto& e : specific)
+        if (e.subject == subject && e.reason == reason) return std::string(e.text);
+    static constexpr entry generic_reason[] = {
+        {"", "1.1", "unknown"}, {"", "1.2", "not allowed"}, {"", "2.1", "invalid"},
+        {"", "2.2", "mandatory element missing"}, {"", "3.1", "unsupported"}, {"", "3.3", "already in use"},
+        {"", "3.7", "unavailable"}, {"", "3.8", "refused"}, {"", "3.9", "unknown"}, {"", "3.10", "invalid association"},
+        {"", "4.2", "execution error"}, {"", "4.10", "time to live expired"}, {"", "6.1", "verification failed"},
+        {"", "6.3", "expired"}, {"", "6.4", "maximum number of attempts exceeded"},
+    };
+    for (const auto& e : generic_reason)
+        if (e.reason == reason) return "subject " + std::string(subject) + ": " + std::string(e.text);
+    return "error";
+}
+
+} // namespace openrsp::rsp::es9p

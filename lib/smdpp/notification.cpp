@@ -1,0 +1,145 @@
+// ES9+ HandleNotification and CancelSession (SGP.22 §5.6.4, §5.6.5).
+#include "service_impl.h"
+
+#include "openrsp/crypto/ec.h"
+#include "openrsp/rsp/saip.h"
+#include "openrsp/rsp/tags.h"
+
+#include <algorithm>
+
+namespace openrsp::smdpp {
+
+namespace {
+
+bool same(byte_view a, byte_view b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+
+} // namespace
+
+result<void> service::handle_notification(const rsp::es9p::handle_notification_request& req)
+{
+    auto& m = *m_impl;
+    auto outer = der::parse_one(req.pending_notification);
+    if (!outer) return fail("1.3.1", "2.1", "'pendingNotification' is not DER");
+
+    if (outer->tag == rsp::tag::profile_installation_result) {
+        der::reader pir(outer->value);
+        auto data = pir.find(rsp::tag::profile_installation_result_data);
+        auto sig = pir.find(rsp::tag::signature);
+        if (!data || !sig) return fail("1.3.1", "2.2", "ProfileInstallationResult is incomplete");
+        der::reader d(data->value);
+        auto tid = d.find(0x80);
+        auto final_result = d.find(0xA2);
+        if (!tid || !final_result) return fail("1.3.1", "2.2", "ProfileInstallationResultData is incomplete");
+        const std::string tid_hex = to_hex(tid->value, true);
+
+        // The session may have expired; the profile row remembers which session and eUICC it went to.
+        std::string iccid;
+        if (auto rec = m.inventory.get_session(tid_hex, m.now()); rec && *rec) iccid = (*rec)->iccid;
+        if (iccid.empty())
+            if (auto meta = d.find(rsp::tag::notification_metadata))
+                if (auto i = der::reader(meta->value).find(rsp::tag::iccid)) iccid = rsp::iccid_from_bcd(i->value);
+        if (iccid.empty()) return fail("8.10.1", "3.9", "the installation result names an unknown transaction");
+        auto profile = m.inventory.find_by_iccid(iccid);
+        if (!profile) return fail("8.8", "4.2", profile.error().message);
+        if (!*profile || (*profile)->session_tid != tid_hex || (*profile)->euicc_certificate.empty())
+            return fail("8.10.1", "3.9", "the installation result names an unknown transaction");
+        auto cert = crypto::certificate::from_der((*profile)->euicc_certificate);
+        if (!cert || !crypto::ecdsa_verify(cert->public_key(), data->raw, sig->value))
+            return fail("8.1", "6.1", "the installation result's signature (euiccSignPIR) does not verify");
+
+        auto branch = der::parse_one(final_result->value);
+        const bool success = branch && branch->tag == 0xA0;
+        auto moved = m.inventory.transition(iccid, store::profile_state::downloaded,
+                                            success ? store::profile_state::installed : store::profile_state::error,
+                                            tid_hex);
+        if (!moved) return fail("8.8", "4.2", moved.error().message);
+        (void)m.inventory.delete_session(tid_hex);
+        if (success) ++m.installs;
+        else ++m.failures;
+        return ok();
+    }
+
+    if (outer->tag == rsp::tag::sequence) {
+        // OtherSignedNotification: {tbsOtherNotification BF2F, 5F37 sig, euiccCertificate, eumCertificate}
+        auto parts = der::reader(outer->value).all();
+        if (!parts || parts->size() < 4) return fail("1.3.1", "2.2", "OtherSignedNotification is incomplete");
+        const der::tlv& tbs = (*parts)[0];
+        if (tbs.tag != rsp::tag::notification_metadata || (*parts)[1].tag != rsp::tag::signature)
+            return fail("1.3.1", "2.1", "OtherSignedNotification has unexpected elements");
+        auto eum = crypto::certificate::from_der((*parts)[3].raw);
+        if (!eum) return fail("8.1.2", "6.1", "the EUM certificate cannot be parsed");
+        auto cert = m.verify_euicc_chain((*parts)[2].raw, (*parts)[3].raw, eum->authority_key_id());
+        if (!cert) return cert.take_error();
+        if (!crypto::ecdsa_verify(cert->public_key(), tbs.raw, (*parts)[1].value))
+            return fail("8.1", "6.1", "the notification's signature does not verify");
+        der::reader meta(tbs.value);
+        auto pmo = meta.find(0x81);
+        auto iccid_tlv = meta.find(rsp::tag::iccid);
+        if (!pmo || !iccid_tlv) return fail("1.3.1", "2.2", "the notification names no operation or profile");
+        const std::string iccid = rsp::iccid_from_bcd(iccid_tlv->value);
+        auto profile = m.inventory.find_by_iccid(iccid);
+        if (!profile) return fail("8.8", "4.2", profile.error().message);
+        // Only the eUICC holding the profile may report on it.
+        if (!*profile || (*profile)->eid != cert->subject_serial_number()) return ok();
+        std::optional<store::profile_state> to;
+        if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::enable)))
+            to = store::profile_state::enabled;
+        else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::disable)))
+            to = store::profile_state::disabled;
+        else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::del)))
+            to = store::profile_state::deleted;
+        if (to) {
+            auto r = m.inventory.set_state(iccid, *to);
+            if (!r) return fail("8.8", "4.2", r.error().message);
+        }
+        return ok();
+    }
+    return fail("1.3.1", "2.1", "'pendingNotification' is neither a ProfileInstallationResult nor an OtherSignedNotification");
+}
+
+result<void> service::cancel_session(const rsp::es9p::cancel_session_request& req)
+{
+    auto& m = *m_impl;
+    const std::string tid_hex = normalize_tid(req.transaction_id);
+    auto session = m.load_session(tid_hex);
+    if (!session) return session.take_error();
+
+    auto outer = der::parse_one(req.cancel_session_response);
+    if (!outer || outer->tag != rsp::tag::cancel_session)
+        return fail("1.3.1", "2.1", "'cancelSessionResponse' is not a CancelSessionResponse (BF41)");
+    der::reader top(outer->value);
+    auto ok_branch = top.find(0xA0);
+    if (!ok_branch) return fail("8.10.1", "3.9", "the eUICC did not confirm the cancellation");
+    der::reader okr(ok_branch->value);
+    auto signed_part = okr.find(rsp::tag::sequence);
+    auto sig = okr.find(rsp::tag::signature);
+    if (!signed_part || !sig) return fail("1.3.1", "2.2", "CancelSessionResponseOk is incomplete");
+    der::reader fields(signed_part->value);
+    auto tid = fields.find(0x80);
+    auto oid = fields.find(0x81);
+    if (!tid || !same(tid->value, session->transaction_id))
+        return fail("8.10.1", "3.9", "the cancellation names another transaction");
+    auto oid_text = oid ? der::decode_oid(oid->value) : result<std::string>(fail(""));
+    if (!oid_text || *oid_text != m.creds.smdp_oid)
+        return fail("8.8", "3.10", "the cancellation is addressed to another SM-DP+ OID");
+    // Before authenticateClient the eUICC is not known yet and nothing is reserved; afterwards it must sign.
+    if (!session->euicc_certificate.empty()) {
+        auto cert = crypto::certificate::from_der(session->euicc_certificate);
+        if (!cert || !crypto::ecdsa_verify(cert->public_key(), signed_part->raw, sig->value))
+            return fail("8.1", "6.1", "the eUICC's cancellation signature does not verify");
+    }
+    if (!session->iccid.empty()) {
+        if (session->at == session_state::stage::bpp_delivered) {
+            (void)m.inventory.transition(session->iccid, store::profile_state::downloaded, store::profile_state::error,
+                                         tid_hex);
+            ++m.failures;
+        } else {
+            (void)m.inventory.release_reservation(session->iccid, tid_hex);
+        }
+    }
+    auto del = m.inventory.delete_session(tid_hex);
+    if (!del) return fail("8.8", "4.2", del.error().message);
+    return ok();
+}
+
+} // namespace openrsp::smdpp

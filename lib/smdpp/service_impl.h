@@ -1,0 +1,58 @@
+#pragma once
+// Private to lib/smdpp: the state shared by the ES9+ function files.
+
+#include "openrsp/der/der.h"
+#include "openrsp/smdpp/smdpp.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+namespace openrsp::smdpp {
+
+/// What the SM-DP+ remembers between ES9+ calls of one RSP session (SGP.22 §3.1.3). Serialized into the
+/// store so any node can serve the next step.
+struct session_state {
+    enum class stage : std::uint8_t { authenticating = 1, authenticated = 2, bpp_delivered = 3 };
+    stage at = stage::authenticating;
+    bytes transaction_id;
+    bytes server_challenge;
+    bytes ci_pkid;
+    bytes euicc_certificate; ///< DER, after authenticateClient
+    std::string eid;
+    std::string iccid;
+    bytes smdp_signature2; ///< whole 5F37 TLV (input of euiccSignature2)
+    bool cc_required = false;
+
+    [[nodiscard]] bytes serialize() const;
+    static result<session_state> deserialize(byte_view data);
+};
+
+struct service::impl {
+    config cfg;
+    credentials creds;
+    store::inventory& inventory;
+    std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
+
+    // EUM certificates already verified against a CI, keyed by their DER: an SM-DP+ sees few EUMs and
+    // many eUICCs, so this saves one ECDSA verification per download.
+    std::mutex eum_cache_mutex;
+    std::map<bytes, crypto::certificate> verified_eums;
+
+    impl(config c, credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
+
+    [[nodiscard]] std::int64_t now() const { return cfg.now(); }
+    [[nodiscard]] const crypto::certificate* find_ci(byte_view ski) const;
+    result<session_state> load_session(std::string_view tid_hex);
+    result<void> save_session(const std::string& tid_hex, const session_state& s);
+    /// Verifies EUM (against the CI named by ci_pkid) and eUICC certificates; SGP.22 codes on failure.
+    result<crypto::certificate> verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid);
+
+    result<bytes> build_bound_profile_package(const session_state& s, const store::profile_record& p,
+                                              byte_view euicc_otpk);
+};
+
+/// Upper-case hex of a transaction id, the form sessions are stored under.
+std::string normalize_tid(std::string_view tid_hex);
+
+} // namespace openrsp::smdpp

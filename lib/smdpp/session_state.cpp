@@ -1,0 +1,93 @@
+#include "service_impl.h"
+
+#include <cctype>
+
+namespace openrsp::smdpp {
+
+namespace {
+// Private context tags of the serialized session (not an SGP.22 structure).
+constexpr der::tag_t t_stage = 0x80, t_tid = 0x81, t_server_challenge = 0x82, t_ci = 0x83, t_euicc_cert = 0x84,
+                     t_eid = 0x85, t_iccid = 0x86, t_sig2 = 0x87, t_cc = 0x88;
+} // namespace
+
+bytes session_state::serialize() const
+{
+    der::writer w;
+    w.begin(0x30)
+        .add_uint(t_stage, static_cast<std::uint8_t>(at))
+        .add(t_tid, transaction_id)
+        .add(t_server_challenge, server_challenge)
+        .add(t_ci, ci_pkid)
+        .add(t_euicc_cert, euicc_certificate)
+        .add(t_eid, eid)
+        .add(t_iccid, iccid)
+        .add(t_sig2, smdp_signature2)
+        .add_bool(t_cc, cc_required)
+        .end();
+    return w.finish();
+}
+
+result<session_state> session_state::deserialize(byte_view data)
+{
+    auto outer = der::parse_one(data);
+    if (!outer) return fail("stored session is corrupt");
+    der::reader r(outer->value);
+    session_state s;
+    auto get = [&](der::tag_t t) -> byte_view {
+        auto f = r.find(t);
+        return f ? f->value : byte_view{};
+    };
+    auto stage_v = der::decode_uint(get(t_stage));
+    if (!stage_v || *stage_v < 1 || *stage_v > 3) return fail("stored session is corrupt");
+    s.at = static_cast<stage>(*stage_v);
+    auto to_bytes = [](byte_view v) { return bytes(v.begin(), v.end()); };
+    s.transaction_id = to_bytes(get(t_tid));
+    s.server_challenge = to_bytes(get(t_server_challenge));
+    s.ci_pkid = to_bytes(get(t_ci));
+    s.euicc_certificate = to_bytes(get(t_euicc_cert));
+    s.eid = to_string(get(t_eid));
+    s.iccid = to_string(get(t_iccid));
+    s.smdp_signature2 = to_bytes(get(t_sig2));
+    const auto cc = get(t_cc);
+    s.cc_required = !cc.empty() && cc[0] != 0;
+    return s;
+}
+
+std::string normalize_tid(std::string_view tid_hex)
+{
+    std::string out(tid_hex);
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+const crypto::certificate* service::impl::find_ci(byte_view ski) const
+{
+    for (const auto& ci : creds.cis)
+        if (std::equal(ci.subject_key_id().begin(), ci.subject_key_id().end(), ski.begin(), ski.end())) return &ci;
+    return nullptr;
+}
+
+result<session_state> service::impl::load_session(std::string_view tid_hex)
+{
+    auto rec = inventory.get_session(normalize_tid(tid_hex), now());
+    if (!rec) return fail("8.8", "4.2", rec.error().message);
+    if (!*rec) return fail("8.10.1", "3.9", "the transactionId is unknown or its session has expired");
+    auto s = session_state::deserialize((*rec)->data);
+    if (!s) return fail("8.8", "4.2", s.error().message);
+    return s;
+}
+
+result<void> service::impl::save_session(const std::string& tid_hex, const session_state& s)
+{
+    store::session_record rec;
+    rec.transaction_id = tid_hex;
+    rec.iccid = s.iccid;
+    rec.stage = std::to_string(static_cast<int>(s.at));
+    rec.data = s.serialize();
+    rec.expires_at = now() + cfg.session_ttl.count();
+    auto r = inventory.put_session(rec);
+    if (!r) return fail("8.8", "4.2", r.error().message);
+    return ok();
+}
+
+} // namespace openrsp::smdpp

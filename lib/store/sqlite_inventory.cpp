@@ -1,0 +1,415 @@
+#include "openrsp/store/store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <mutex>
+
+namespace openrsp::store {
+
+namespace {
+
+constexpr std::array state_names{"available", "allocated", "linked",  "confirmed", "released",    "downloaded",
+                                 "installed", "enabled",   "disabled", "deleted",  "error", "unavailable"};
+
+struct db_closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct stmt_finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+
+// Schema versions are applied in order inside one transaction each; user_version records the last one.
+constexpr const char* migrations[] = {
+    R"sql(
+CREATE TABLE profiles (
+    iccid TEXT PRIMARY KEY,
+    matching_id TEXT UNIQUE,
+    state TEXT NOT NULL,
+    eid TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL,
+    upp BLOB NOT NULL,
+    metadata BLOB NOT NULL,
+    cc_hash BLOB,
+    session_tid TEXT NOT NULL DEFAULT '',
+    session_expires_at INTEGER NOT NULL DEFAULT 0,
+    euicc_certificate BLOB,
+    updated_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))
+);
+CREATE INDEX profiles_session ON profiles(session_tid);
+CREATE TABLE sessions (
+    tid TEXT PRIMARY KEY,
+    iccid TEXT NOT NULL DEFAULT '',
+    stage TEXT NOT NULL,
+    data BLOB NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql",
+};
+
+class sqlite_inventory final : public inventory {
+public:
+    explicit sqlite_inventory(sqlite3* db) : m_db(db) {}
+
+    result<void> init()
+    {
+        OPENRSP_TRY_VOID(exec("PRAGMA journal_mode=WAL"));
+        OPENRSP_TRY_VOID(exec("PRAGMA synchronous=NORMAL"));
+        OPENRSP_TRY_VOID(exec("PRAGMA foreign_keys=ON"));
+        sqlite3_busy_timeout(m_db.get(), 5000);
+        int version = 0;
+        {
+            auto s = prepare_raw("PRAGMA user_version");
+            if (!s) return s.take_error();
+            if (sqlite3_step(s->get()) == SQLITE_ROW) version = sqlite3_column_int(s->get(), 0);
+        }
+        const int target = static_cast<int>(std::size(migrations));
+        for (int v = version; v < target; ++v) {
+            OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
+            auto r = exec(migrations[v]);
+            if (r) r = exec("PRAGMA user_version=" + std::to_string(v + 1));
+            if (!r) {
+                (void)exec("ROLLBACK");
+                return r;
+            }
+            OPENRSP_TRY_VOID(exec("COMMIT"));
+        }
+        return ok();
+    }
+
+    result<void> add_profile(const profile_record& p) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(0, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash) "
+                         "VALUES(?,?,?,?,?,?,?,?)");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, p.iccid);
+        bind_text(*s, 2, p.matching_id);
+        bind_text(*s, 3, to_string(p.state));
+        bind_text(*s, 4, p.eid);
+        bind_text(*s, 5, p.description_json);
+        bind_blob(*s, 6, p.upp);
+        bind_blob(*s, 7, p.metadata);
+        if (p.confirmation_code_hash.empty()) sqlite3_bind_null(*s, 8);
+        else bind_blob(*s, 8, p.confirmation_code_hash);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_CONSTRAINT) {
+            return fail("a profile with ICCID " + p.iccid + " or matching ID " + p.matching_id +
+                        " is already in the inventory");
+        }
+        if (rc != SQLITE_DONE) return db_error("add profile");
+        return ok();
+    }
+
+    result<std::optional<profile_record>> find_by_matching_id(std::string_view mid) override
+    {
+        return find_one(1, "SELECT " + std::string(columns) + " FROM profiles WHERE matching_id=?", mid);
+    }
+    result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) override
+    {
+        return find_one(2, "SELECT " + std::string(columns) + " FROM profiles WHERE iccid=?", iccid);
+    }
+
+    result<std::vector<profile_record>> list_profiles() override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(3, "SELECT " + std::string(columns) + " FROM profiles ORDER BY iccid");
+        if (!s) return s.take_error();
+        std::vector<profile_record> out;
+        int rc;
+        while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.push_back(read_profile(*s));
+        if (rc != SQLITE_DONE) return db_error("list profiles");
+        return out;
+    }
+
+    result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,
+                                     std::int64_t now, std::int64_t expires_at) override
+    {
+        std::lock_guard lock(m_mutex);
+        // One UPDATE decides the race: it matches only a Released profile with no live holder.
+        auto s = stmt(4, "UPDATE profiles SET session_tid=?, session_expires_at=?, eid=?, updated_at=? "
+                         "WHERE iccid=? AND state='released' AND (session_tid='' OR session_tid=? OR "
+                         "session_expires_at<=?) AND (eid='' OR eid=?)");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, tid);
+        sqlite3_bind_int64(*s, 2, expires_at);
+        bind_text(*s, 3, eid);
+        sqlite3_bind_int64(*s, 4, now);
+        bind_text(*s, 5, iccid);
+        bind_text(*s, 6, tid);
+        sqlite3_bind_int64(*s, 7, now);
+        bind_text(*s, 8, eid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("reserve profile");
+        return sqlite3_changes(m_db.get()) == 1;
+    }
+
+    result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
+                            std::string_view tid) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(5, "UPDATE profiles SET state=?, updated_at=strftime('%s','now') "
+                         "WHERE iccid=? AND state=? AND session_tid=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, to_string(to));
+        bind_text(*s, 2, iccid);
+        bind_text(*s, 3, to_string(from));
+        bind_text(*s, 4, tid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("change profile state");
+        return sqlite3_changes(m_db.get()) == 1;
+    }
+
+    result<void> set_euicc_certificate(std::string_view iccid, byte_view der) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(6, "UPDATE profiles SET euicc_certificate=? WHERE iccid=?");
+        if (!s) return s.take_error();
+        bind_blob(*s, 1, der);
+        bind_text(*s, 2, iccid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record eUICC certificate");
+        return ok();
+    }
+
+    result<void> set_state(std::string_view iccid, profile_state to) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(7, "UPDATE profiles SET state=?, updated_at=strftime('%s','now') WHERE iccid=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, to_string(to));
+        bind_text(*s, 2, iccid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("change profile state");
+        return ok();
+    }
+
+    result<void> release_reservation(std::string_view iccid, std::string_view tid) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(8, "UPDATE profiles SET session_tid='', session_expires_at=0 "
+                         "WHERE iccid=? AND session_tid=? AND state='released'");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, iccid);
+        bind_text(*s, 2, tid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("release reservation");
+        return ok();
+    }
+
+    result<void> put_session(const session_record& r) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(9, "INSERT INTO sessions(tid, iccid, stage, data, expires_at) VALUES(?,?,?,?,?) "
+                         "ON CONFLICT(tid) DO UPDATE SET iccid=excluded.iccid, stage=excluded.stage, "
+                         "data=excluded.data, expires_at=excluded.expires_at");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, r.transaction_id);
+        bind_text(*s, 2, r.iccid);
+        bind_text(*s, 3, r.stage);
+        bind_blob(*s, 4, r.data);
+        sqlite3_bind_int64(*s, 5, r.expires_at);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("store session");
+        return ok();
+    }
+
+    result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(10, "SELECT tid, iccid, stage, data, expires_at FROM sessions WHERE tid=? AND expires_at>?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, tid);
+        sqlite3_bind_int64(*s, 2, now);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<session_record>{};
+        if (rc != SQLITE_ROW) return db_error("read session");
+        session_record r;
+        r.transaction_id = text(*s, 0);
+        r.iccid = text(*s, 1);
+        r.stage = text(*s, 2);
+        r.data = blob(*s, 3);
+        r.expires_at = sqlite3_column_int64(*s, 4);
+        return std::optional<session_record>{std::move(r)};
+    }
+
+    result<void> delete_session(std::string_view tid) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(11, "DELETE FROM sessions WHERE tid=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, tid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("delete session");
+        return ok();
+    }
+
+    result<std::size_t> purge_expired_sessions(std::int64_t now) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(12, "DELETE FROM sessions WHERE expires_at<=?");
+        if (!s) return s.take_error();
+        sqlite3_bind_int64(*s, 1, now);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("purge sessions");
+        return static_cast<std::size_t>(sqlite3_changes(m_db.get()));
+    }
+
+    result<void> set_setting(std::string_view key, std::string_view value) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(13, "INSERT INTO settings(key, value) VALUES(?,?) "
+                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, key);
+        bind_text(*s, 2, value);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("store setting");
+        return ok();
+    }
+
+    result<std::optional<std::string>> get_setting(std::string_view key) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(14, "SELECT value FROM settings WHERE key=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, key);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<std::string>{};
+        if (rc != SQLITE_ROW) return db_error("read setting");
+        return std::optional<std::string>{text(*s, 0)};
+    }
+
+private:
+    static constexpr const char* columns = "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
+                                           "session_tid, session_expires_at, euicc_certificate, updated_at";
+
+    // A statement borrowed from the cache, reset and unbound when the borrow ends.
+    class borrowed {
+    public:
+        explicit borrowed(sqlite3_stmt* s) : m_s(s) {}
+        borrowed(borrowed&& o) noexcept : m_s(std::exchange(o.m_s, nullptr)) {}
+        borrowed(const borrowed&) = delete;
+        ~borrowed()
+        {
+            if (m_s) {
+                sqlite3_reset(m_s);
+                sqlite3_clear_bindings(m_s);
+            }
+        }
+        operator sqlite3_stmt*() const { return m_s; }
+
+    private:
+        sqlite3_stmt* m_s;
+    };
+
+    result<void> exec(const std::string& sql)
+    {
+        char* msg = nullptr;
+        if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+            std::string text = msg ? msg : "unknown error";
+            sqlite3_free(msg);
+            return fail("database error: " + text);
+        }
+        return ok();
+    }
+
+    result<stmt_ptr> prepare_raw(const std::string& sql)
+    {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(m_db.get(), sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+            return fail(std::string("database error: ") + sqlite3_errmsg(m_db.get()));
+        return stmt_ptr(s);
+    }
+
+    // Statements are prepared once per slot and reused (caller holds m_mutex).
+    result<borrowed> stmt(std::size_t slot, const std::string& sql)
+    {
+        if (!m_stmts[slot]) {
+            auto s = prepare_raw(sql);
+            if (!s) return s.take_error();
+            m_stmts[slot] = std::move(*s);
+        }
+        return borrowed(m_stmts[slot].get());
+    }
+
+    result<std::optional<profile_record>> find_one(std::size_t slot, const std::string& sql, std::string_view key)
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(slot, sql);
+        if (!s) return s.take_error();
+        bind_text(*s, 1, key);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<profile_record>{};
+        if (rc != SQLITE_ROW) return db_error("read profile");
+        return std::optional<profile_record>{read_profile(*s)};
+    }
+
+    static profile_record read_profile(sqlite3_stmt* s)
+    {
+        profile_record p;
+        p.iccid = text(s, 0);
+        p.matching_id = text(s, 1);
+        p.state = parse_profile_state(text(s, 2)).value_or(profile_state::error);
+        p.eid = text(s, 3);
+        p.description_json = text(s, 4);
+        p.upp = blob(s, 5);
+        p.metadata = blob(s, 6);
+        p.confirmation_code_hash = blob(s, 7);
+        p.session_tid = text(s, 8);
+        p.session_expires_at = sqlite3_column_int64(s, 9);
+        p.euicc_certificate = blob(s, 10);
+        p.updated_at = sqlite3_column_int64(s, 11);
+        return p;
+    }
+
+    static void bind_text(sqlite3_stmt* s, int i, std::string_view v)
+    {
+        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    static void bind_blob(sqlite3_stmt* s, int i, byte_view v)
+    {
+        sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    static std::string text(sqlite3_stmt* s, int col)
+    {
+        const auto* p = sqlite3_column_text(s, col);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s, col)))
+                 : std::string();
+    }
+    static bytes blob(sqlite3_stmt* s, int col)
+    {
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
+        return p ? bytes(p, p + sqlite3_column_bytes(s, col)) : bytes();
+    }
+    unexpected db_error(const char* what) const
+    {
+        return fail(std::string("database error (") + what + "): " + sqlite3_errmsg(m_db.get()));
+    }
+
+    std::unique_ptr<sqlite3, db_closer> m_db;
+    std::mutex m_mutex;
+    std::array<stmt_ptr, 15> m_stmts;
+};
+
+} // namespace
+
+std::string_view to_string(profile_state s) { return state_names[static_cast<std::size_t>(s)]; }
+
+std::optional<profile_state> parse_profile_state(std::string_view s)
+{
+    for (std::size_t i = 0; i < state_names.size(); ++i)
+        if (s == state_names[i]) return static_cast<profile_state>(i);
+    return std::nullopt;
+}
+
+result<std::unique_ptr<inventory>> open_sqlite(const std::string& path)
+{
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+        sqlite3_close_v2(raw);
+        return fail("cannot open the inventory database " + path + ": " + msg);
+    }
+    auto inv = std::make_unique<sqlite_inventory>(raw);
+    if (auto r = inv->init(); !r) return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
+    return std::unique_ptr<inventory>(std::move(inv));
+}
+
+} // namespace openrsp::store
