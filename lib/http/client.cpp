@@ -1,6 +1,8 @@
 // The LPA side of ES9+/ES11: libcurl's easy interface, one handle kept per client so its connection is reused.
 #include "openrsp/http/client.h"
 
+#include "tls_context.h"
+
 #include <curl/curl.h>
 
 #include <cctype>
@@ -32,10 +34,6 @@ void global_init()
     static std::once_flag once;
     std::call_once(once, [] { ::curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-// The brainpool groups are not in OpenSSL's default list, yet SGP.22 servers may hold brainpoolP256r1 TLS
-// certificates, which TLS 1.2 only allows when the client names that curve.
-constexpr const char* client_groups = "X25519:P-256:brainpoolP256r1:P-384:brainpoolP384r1:P-521:brainpoolP512r1";
 
 std::string host_of(const std::string& url)
 {
@@ -106,8 +104,8 @@ error client::impl::describe(CURLcode code, const std::string& url) const
     switch (code) {
     case CURLE_COULDNT_CONNECT: {
         std::string why = os_errno == ECONNREFUSED ? "connection refused"
-                          : os_errno != 0           ? std::string(std::strerror(static_cast<int>(os_errno)))
-                                                    : detail;
+                          : os_errno != 0          ? std::string(std::strerror(static_cast<int>(os_errno)))
+                                                   : detail;
         if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
         return error::plain("cannot reach " + url + ": " + why);
     }
@@ -150,7 +148,7 @@ client::client(client_config config) : m_impl(std::make_unique<impl>())
     ::curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg.connect_timeout.count()));
     ::curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg.total_timeout.count()));
     ::curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    ::curl_easy_setopt(h, CURLOPT_SSL_EC_CURVES, client_groups);
+    ::curl_easy_setopt(h, CURLOPT_SSL_EC_CURVES, detail::tls_groups()); // brainpool DPtls certificates
     ::curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, cfg.verify_peer ? 1L : 0L);
     ::curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, cfg.verify_peer ? 2L : 0L);
     if (!cfg.ca_pem.empty()) {

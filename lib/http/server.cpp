@@ -14,8 +14,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -55,6 +57,15 @@ bool has_control_chars(std::string_view s)
     return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+/// RFC 9110 §5.6.2 token, the syntax of a field name.
+bool is_token(std::string_view s)
+{
+    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+    });
+}
+
 std::string sentence_case(std::string s)
 {
     if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
@@ -73,8 +84,8 @@ public:
 class server_core {
 public:
     server_core(server_config config, handler on_request, std::optional<net::ssl::context> tls, unsigned threads)
-        : m_config(std::move(config)), m_handler(std::move(on_request)), m_tls(std::move(tls)),
-          m_thread_count(threads), m_ioc(static_cast<int>(threads)), m_acceptor(net::make_strand(m_ioc)),
+        : m_config(std::move(config)), m_handler(std::move(on_request)), m_tls(std::move(tls)), m_thread_count(threads),
+          m_ioc(static_cast<int>(threads)), m_acceptor(net::make_strand(m_ioc)),
           m_accept_retry(m_acceptor.get_executor())
     {
     }
@@ -260,6 +271,7 @@ private:
             // A handler bug must cost one request, not the server.
             res = response{500, {{"Content-Type", "text/plain"}}, "internal server error\n"};
         }
+        m_head = message.method() == bhttp::verb::head;
         build_response(std::move(res), message.version(), message.keep_alive());
         write(false);
     }
@@ -267,8 +279,7 @@ private:
     void build_response(response res, unsigned version, bool keep_alive)
     {
         bool valid = res.status >= 200 && res.status <= 599;
-        for (const auto& h : res.headers)
-            valid = valid && !h.name.empty() && !has_control_chars(h.name) && !has_control_chars(h.value);
+        for (const auto& h : res.headers) valid = valid && is_token(h.name) && !has_control_chars(h.value);
         if (!valid) res = response{500, {{"Content-Type", "text/plain"}}, "internal server error\n"};
 
         m_response = {};
@@ -286,11 +297,13 @@ private:
         if (res.status != 204 && res.status != 304) m_response.body() = std::move(res.body);
         m_response.keep_alive(keep_alive && !m_stop && !m_owner.stopping());
         m_response.prepare_payload();
+        if (m_head) m_response.body().clear(); // HEAD: Content-Length of the would-be body, no body
     }
 
     void send_error(int status, std::string text)
     {
         m_phase = phase::busy;
+        m_head = false;
         build_response(response{status, {{"Content-Type", "text/plain"}}, std::move(text)}, 11, false);
         write(true);
     }
@@ -300,8 +313,9 @@ private:
         lowest().expires_after(m_owner.config().body_timeout);
         bhttp::async_write(m_stream, m_response, [self = self(), request_unread](error_code ec, std::size_t) {
             if (ec) return self->close_now();
-            if (self->m_response.keep_alive() && !self->m_stop && !self->m_owner.stopping())
-                return self->next_request(false);
+            const bool keep_alive = self->m_response.keep_alive();
+            self->m_response = {}; // an idle connection should not hold on to the last response body
+            if (keep_alive && !self->m_stop && !self->m_owner.stopping()) return self->next_request(false);
             self->close_after_response(request_unread);
         });
     }
@@ -348,6 +362,7 @@ private:
     bhttp::response<bhttp::string_body> m_response;
     phase m_phase = phase::handshake;
     bool m_stop = false;
+    bool m_head = false;
     std::size_t m_drained = 0;
 };
 
@@ -357,8 +372,8 @@ result<void> server_core::listen()
     const auto address = net::ip::make_address(m_config.bind_address, ec);
     if (ec) return fail("cannot listen on " + m_config.bind_address + ": not an IP address");
     const tcp::endpoint endpoint{address, m_config.port};
-    const std::string where = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-                              std::to_string(m_config.port);
+    const std::string where =
+        (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(m_config.port);
     auto failed = [&](error_code e) { return fail("cannot listen on " + where + ": " + sentence_case(e.message())); };
 
     if (m_acceptor.open(endpoint.protocol(), ec); ec) return failed(ec);

@@ -25,16 +25,18 @@ using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 using x509_ptr = std::unique_ptr<X509, x509_deleter>;
 using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
 
-bio_ptr memory_bio(const std::string& text) { return bio_ptr{::BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))}; }
+bio_ptr memory_bio(const std::string& text)
+{
+    return bio_ptr{::BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))};
+}
 
 // TLS 1.2 suites, SGP.22's mandatory one first; TLS 1.3 keeps OpenSSL's defaults.
 constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                                       "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:"
                                       "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
-// OpenSSL's default list lacks brainpool. In TLS 1.2 an ECDSA certificate is only usable when its curve is among
-// the groups both sides accept, so brainpoolP256r1 must be listed for a brainpool DPtls certificate to work.
-constexpr const char* groups = "P-256:X25519:brainpoolP256r1:P-384:brainpoolP384r1:P-521:brainpoolP512r1";
-constexpr const char* groups_fallback = "P-256:X25519:P-384:P-521";
+constexpr const char* groups_with_brainpool =
+    "P-256:X25519:brainpoolP256r1:P-384:brainpoolP384r1:P-521:brainpoolP512r1";
+constexpr const char* groups_without_brainpool = "P-256:X25519:P-384:P-521";
 
 result<void> load_chain(SSL_CTX* ctx, const std::string& pem)
 {
@@ -81,6 +83,18 @@ bool has_brainpool_key(SSL_CTX* ctx)
 
 void ssl_ctx_deleter::operator()(SSL_CTX* ctx) const { ::SSL_CTX_free(ctx); }
 
+const char* tls_groups()
+{
+    // Some distributions build OpenSSL without brainpool; there P-256 certificates must still work.
+    static const char* const chosen = [] {
+        const ssl_ctx_ptr probe{::SSL_CTX_new(::TLS_method())};
+        const bool brainpool = probe && ::SSL_CTX_set1_groups_list(probe.get(), groups_with_brainpool) == 1;
+        ::ERR_clear_error();
+        return brainpool ? groups_with_brainpool : groups_without_brainpool;
+    }();
+    return chosen;
+}
+
 std::string take_openssl_error(const std::string& fallback)
 {
     const unsigned long code = ::ERR_peek_last_error();
@@ -105,10 +119,8 @@ result<ssl_ctx_ptr> make_server_tls_context(const std::string& cert_chain_pem, c
     ::SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
     if (::SSL_CTX_set_cipher_list(c, tls12_ciphers) != 1)
         return fail("cannot set the TLS 1.2 cipher suites: " + take_openssl_error("unsupported"));
-    if (::SSL_CTX_set1_groups_list(c, groups) != 1) {
-        ::ERR_clear_error(); // an OpenSSL built without brainpool still serves P-256 certificates
-        ::SSL_CTX_set1_groups_list(c, groups_fallback);
-    }
+    if (::SSL_CTX_set1_groups_list(c, tls_groups()) != 1)
+        return fail("cannot set the TLS groups: " + take_openssl_error("unsupported"));
     static constexpr unsigned char session_context[] = "openrsp-http";
     ::SSL_CTX_set_session_id_context(c, session_context, sizeof session_context - 1);
 
@@ -117,7 +129,8 @@ result<ssl_ctx_ptr> make_server_tls_context(const std::string& cert_chain_pem, c
 
     // TLS 1.3 signs with curve-specific schemes; the brainpool ones (RFC 8734) arrived in OpenSSL 3.2. Before that a
     // TLS 1.3 handshake with a brainpool certificate fails, so cap such servers at TLS 1.2 (what SGP.22 requires).
-    if (::OpenSSL_version_num() < 0x30200000L && has_brainpool_key(c)) ::SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+    if (::OpenSSL_version_num() < 0x30200000L && has_brainpool_key(c))
+        ::SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
     return ctx;
 }
 

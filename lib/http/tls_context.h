@@ -18,9 +18,16 @@ using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
 
 /// \brief TLS 1.2/1.3 server context with the certificate chain and key loaded from PEM text.
 ///
-/// TLS 1.2 prefers ECDHE-ECDSA-AES128-GCM-SHA256 (the suite SGP.22 mandates for ES9+) and offers the brainpool groups so a
-/// brainpoolP256r1 DPtls certificate can be used.
+/// TLS 1.2 prefers ECDHE-ECDSA-AES128-GCM-SHA256 (the suite SGP.22 mandates for ES9+) and offers the brainpool groups
+/// so a brainpoolP256r1 DPtls certificate can be used.
 result<ssl_ctx_ptr> make_server_tls_context(const std::string& cert_chain_pem, const std::string& private_key_pem);
+
+/// \brief Groups (curves) to offer in TLS: P-256 and X25519 first, plus the brainpool curves when this OpenSSL has
+/// them.
+///
+/// OpenSSL's default list lacks brainpool, and in TLS 1.2 an ECDSA certificate is only usable when its curve is among
+/// the groups both sides accept, so a brainpoolP256r1 DPtls certificate needs it listed on both ends.
+const char* tls_groups();
 
 /// \brief The reason of the most recent OpenSSL error (then clears the queue); `fallback` if there is none.
 std::string take_openssl_error(const std::string& fallback);

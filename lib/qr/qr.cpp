@@ -41,8 +41,7 @@ result<qrcode_ptr> encode(std::string_view text)
     qrcode_ptr code{::QRcode_encodeData(static_cast<int>(text.size()),
                                         reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M)};
     if (!code) {
-        if (errno == ERANGE)
-            return fail("text is too long for a QR code (" + std::to_string(text.size()) + " bytes)");
+        if (errno == ERANGE) return fail("text is too long for a QR code (" + std::to_string(text.size()) + " bytes)");
         return fail(std::string("cannot encode the QR code: ") + std::strerror(errno));
     }
     return code;
@@ -109,10 +108,14 @@ std::string render_terminal(std::string_view text)
         for (int x = 0; x < side; ++x) {
             const bool top = lit(x, y);
             const bool bottom = lit(x, y + 1);
-            if (top && bottom) out += "\u2588"; // █
-            else if (top) out += "\u2580";      // ▀
-            else if (bottom) out += "\u2584";   // ▄
-            else out += ' ';
+            if (top && bottom)
+                out += "\u2588"; // █
+            else if (top)
+                out += "\u2580"; // ▀
+            else if (bottom)
+                out += "\u2584"; // ▄
+            else
+                out += ' ';
         }
         out += '\n';
     }

@@ -145,7 +145,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
                                         store::profile_state::downloaded, tid_hex);
     if (!moved) return fail("8.8", "4.2", moved.error().message);
     if (!*moved) return fail("8.2", "3.7", "the profile is no longer available for this session");
-    OPENRSP_TRY_VOID(m.inventory.set_euicc_certificate(session->iccid, session->euicc_certificate));
+    OPENRSP_TRY_VOID(m.inventory.record_delivery(session->iccid, session->eid, session->euicc_certificate));
 
     session->at = session_state::stage::bpp_delivered;
     OPENRSP_TRY_VOID(m.save_session(tid_hex, *session));

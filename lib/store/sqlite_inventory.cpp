@@ -130,18 +130,17 @@ public:
     {
         std::lock_guard lock(m_mutex);
         // One UPDATE decides the race: it matches only a Released profile with no live holder.
-        auto s = stmt(4, "UPDATE profiles SET session_tid=?, session_expires_at=?, eid=?, updated_at=? "
+        auto s = stmt(4, "UPDATE profiles SET session_tid=?, session_expires_at=?, updated_at=? "
                          "WHERE iccid=? AND state='released' AND (session_tid='' OR session_tid=? OR "
                          "session_expires_at<=?) AND (eid='' OR eid=?)");
         if (!s) return s.take_error();
         bind_text(*s, 1, tid);
         sqlite3_bind_int64(*s, 2, expires_at);
-        bind_text(*s, 3, eid);
-        sqlite3_bind_int64(*s, 4, now);
-        bind_text(*s, 5, iccid);
-        bind_text(*s, 6, tid);
-        sqlite3_bind_int64(*s, 7, now);
-        bind_text(*s, 8, eid);
+        sqlite3_bind_int64(*s, 3, now);
+        bind_text(*s, 4, iccid);
+        bind_text(*s, 5, tid);
+        sqlite3_bind_int64(*s, 6, now);
+        bind_text(*s, 7, eid);
         if (sqlite3_step(*s) != SQLITE_DONE) return db_error("reserve profile");
         return sqlite3_changes(m_db.get()) == 1;
     }
@@ -161,13 +160,14 @@ public:
         return sqlite3_changes(m_db.get()) == 1;
     }
 
-    result<void> set_euicc_certificate(std::string_view iccid, byte_view der) override
+    result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view der) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(6, "UPDATE profiles SET euicc_certificate=? WHERE iccid=?");
+        auto s = stmt(6, "UPDATE profiles SET eid=?, euicc_certificate=? WHERE iccid=?");
         if (!s) return s.take_error();
-        bind_blob(*s, 1, der);
-        bind_text(*s, 2, iccid);
+        bind_text(*s, 1, eid);
+        bind_blob(*s, 2, der);
+        bind_text(*s, 3, iccid);
         if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record eUICC certificate");
         return ok();
     }

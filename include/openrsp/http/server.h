@@ -61,7 +61,7 @@ public:
     [[nodiscard]] std::size_t active_connections() const;
 
     /// \brief Stops accepting, closes idle connections, lets requests in progress finish (up to a few seconds),
-    /// then joins the worker threads. Idempotent.
+    /// then joins the worker threads. Idempotent. Must not be called from a handler (it joins the handler's thread).
     void stop();
 
     /// Not for direct use: call start().

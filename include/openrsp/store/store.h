@@ -56,15 +56,16 @@ public:
     virtual result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) = 0;
     virtual result<std::vector<profile_record>> list_profiles() = 0;
 
-    /// Atomically binds a Released profile to a download session: true only if the profile is Released and no
-    /// live session (expires_at > now) holds it. The one-time use of a matching ID rests on this.
+    /// Atomically binds a Released profile to a download session: true only if the profile is Released, no
+    /// live session (expires_at > now) holds it and it is not bound to another EID. The one-time use of a
+    /// matching ID rests on this. The EID is bound only on delivery, so a cancelled attempt frees the order.
     virtual result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,
                                              std::int64_t now, std::int64_t expires_at) = 0;
     /// Compare-and-set: moves `from` -> `to` only if the profile is in `from` and held by session `tid`.
     virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
                                     std::string_view tid) = 0;
-    /// Records the eUICC certificate that the profile was delivered to.
-    virtual result<void> set_euicc_certificate(std::string_view iccid, byte_view der) = 0;
+    /// Binds the profile to the eUICC it was delivered to (EID and certificate, to verify its notifications).
+    virtual result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view euicc_certificate) = 0;
     /// Unconditional state change, used for notifications about the installed profile.
     virtual result<void> set_state(std::string_view iccid, profile_state to) = 0;
     /// Lets go of a session's reservation if the profile is still Released (cancelled download).

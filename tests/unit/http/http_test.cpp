@@ -40,7 +40,8 @@ std::unique_ptr<http::server> start_server(http::server_config cfg, http::handle
     return s ? std::move(*s) : nullptr;
 }
 
-std::string url(const http::server& s, bool tls = false, const std::string& path = "/gsma/rsp2/es9plus/initiateAuthentication")
+std::string url(const http::server& s, bool tls = false,
+                const std::string& path = "/gsma/rsp2/es9plus/initiateAuthentication")
 {
     return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(s.port()) + path;
 }
@@ -68,7 +69,10 @@ public:
     ~raw_socket() { ::close(m_fd); }
 
     [[nodiscard]] bool connected() const { return m_connected; }
-    bool send(std::string_view data) { return ::send(m_fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()); }
+    bool send(std::string_view data)
+    {
+        return ::send(m_fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+    }
     /// One recv(): "" means the peer closed; nullopt a receive timeout or error.
     std::optional<std::string> receive()
     {
@@ -342,6 +346,20 @@ TEST(http_server, when_client_expects_100_continue_then_server_says_continue)
         reply += *more;
     }
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
+}
+
+TEST(http_server, when_head_request_then_length_without_body)
+{
+    auto srv = start_server({}, [](const http::request&) { return http::response{200, {}, "twelve bytes"}; });
+    ASSERT_TRUE(srv);
+    raw_socket s(srv->port());
+    ASSERT_TRUE(s.connected());
+    ASSERT_TRUE(s.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    std::string reply;
+    EXPECT_TRUE(s.read_until_closed(reply));
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
+    EXPECT_NE(reply.find("Content-Length: 12\r\n"), std::string::npos) << reply;
+    EXPECT_TRUE(reply.ends_with("\r\n\r\n")) << reply;
 }
 
 TEST(http_server, when_headers_never_finish_then_dropped_after_header_timeout)

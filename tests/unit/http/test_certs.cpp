@@ -62,8 +62,8 @@ cert_and_key make_self_signed(const std::string& group)
     ::X509_gmtime_adj(::X509_getm_notAfter(c), 24 * 3600);
     check(::X509_set_pubkey(c, key.get()) == 1, "public key");
     X509_NAME* name = ::X509_get_subject_name(c);
-    ::X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                                 -1, 0);
+    ::X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                                 0);
     check(::X509_set_issuer_name(c, name) == 1, "issuer");
     // A self-signed trust anchor, like `openssl req -x509` makes.
     add_extension(c, NID_basic_constraints, "critical,CA:TRUE");

@@ -19,7 +19,8 @@ protected:
     void SetUp() override
     {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        m_dir = fs::temp_directory_path() / ("openrsp_qr_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+        m_dir =
+            fs::temp_directory_path() / ("openrsp_qr_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
         fs::create_directories(m_dir);
     }
     void TearDown() override { fs::remove_all(m_dir); }

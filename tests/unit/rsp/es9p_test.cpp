@@ -1,0 +1,84 @@
+#include "openrsp/rsp/es9p.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace es9p = openrsp::rsp::es9p;
+using openrsp::bytes;
+
+TEST(es9p, initiate_authentication_request_round_trip)
+{
+    es9p::initiate_authentication_request m{"smdp.example.com", bytes(16, 0xAB), bytes{0xBF, 0x20, 0x00}};
+    auto parsed = es9p::parse_initiate_authentication_request(es9p::to_json(m));
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->smdp_address, m.smdp_address);
+    EXPECT_EQ(parsed->euicc_challenge, m.euicc_challenge);
+    EXPECT_EQ(parsed->euicc_info1, m.euicc_info1);
+}
+
+TEST(es9p, when_mandatory_key_missing_then_1_3_1_reason_2_2)
+{
+    auto parsed = es9p::parse_initiate_authentication_request(R"({"smdpAddress":"x","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA=="})");
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().subject, "1.3.1");
+    EXPECT_EQ(parsed.error().reason, "2.2");
+}
+
+TEST(es9p, when_base64_is_invalid_then_reason_2_1)
+{
+    auto parsed = es9p::parse_authenticate_client_request(
+        R"({"transactionId":"0A0B","authenticateServerResponse":"***"})");
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().reason, "2.1");
+}
+
+TEST(es9p, when_transaction_id_is_not_hex_then_8_10_1)
+{
+    auto parsed = es9p::parse_get_bound_profile_package_request(
+        R"({"transactionId":"XYZ","prepareDownloadResponse":"vyEA"})");
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().subject, "8.10.1");
+}
+
+TEST(es9p, when_body_is_not_json_then_rejected)
+{
+    EXPECT_FALSE(es9p::parse_handle_notification_request("not json"));
+    EXPECT_FALSE(es9p::parse_cancel_session_request("[1,2]"));
+}
+
+TEST(es9p, failure_response_carries_status_code_data_that_the_client_reads_back)
+{
+    const std::string body = es9p::failure_json(openrsp::error::rsp("8.2.6", "3.8", "unknown matching ID"));
+    auto j = nlohmann::json::parse(body);
+    EXPECT_EQ(j["header"]["functionExecutionStatus"]["status"], "Failed");
+    EXPECT_EQ(j["header"]["functionExecutionStatus"]["statusCodeData"]["subjectCode"], "8.2.6");
+    EXPECT_EQ(j["header"]["functionExecutionStatus"]["statusCodeData"]["reasonCode"], "3.8");
+    auto client_side = es9p::parse_authenticate_client_response(body);
+    ASSERT_FALSE(client_side);
+    EXPECT_EQ(client_side.error().subject, "8.2.6");
+    EXPECT_EQ(client_side.error().reason, "3.8");
+    EXPECT_NE(client_side.error().message.find("matching ID"), std::string::npos);
+}
+
+TEST(es9p, success_response_round_trip)
+{
+    es9p::get_bound_profile_package_response m{"0123456789ABCDEF0123456789ABCDEF", bytes{0xBF, 0x36, 0x00}};
+    auto parsed = es9p::parse_get_bound_profile_package_response(es9p::to_json(m));
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->transaction_id, m.transaction_id);
+    EXPECT_EQ(parsed->bound_profile_package, m.bound_profile_package);
+}
+
+TEST(es9p, when_response_lacks_a_key_then_client_fails)
+{
+    auto parsed = es9p::parse_authenticate_client_response(
+        R"({"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01"})");
+    ASSERT_FALSE(parsed);
+    EXPECT_NE(parsed.error().message.find("profileMetadata"), std::string::npos);
+}
+
+TEST(es9p, empty_body_is_a_successful_header_only_response)
+{
+    EXPECT_TRUE(es9p::parse_header_only_response(""));
+    EXPECT_TRUE(es9p::parse_header_only_response(es9p::success_header_only("01")));
+}
