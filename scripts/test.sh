@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
-export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
 
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPENRSP_WERROR=ON
 cmake --build build-test -j "$jobs"
