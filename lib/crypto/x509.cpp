@@ -6,7 +6,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "openrsp/der/der.h"
+
 #include <algorithm>
+#include <ctime>
+#include <mutex>
 #include <fstream>
 #include <iterator>
 
@@ -14,106 +18,232 @@ namespace openrsp::crypto {
 
 namespace {
 
-template <class T, void (*F)(T*)>
-using owned = std::unique_ptr<T, detail::ossl_deleter<T, F>>;
+// X.509 is decoded with our strict DER reader rather than d2i_X509: OpenSSL 3.0 runs its provider decoder
+// machinery for every public key, which made one certificate parse cost more than two ECDSA verifications,
+// and the SM-DP+ parses an eUICC and an EUM certificate per download. Signatures are still checked by OpenSSL.
+constexpr der::tag_t t_sequence = 0x30, t_set = 0x31, t_oid = 0x06, t_bool = 0x01, t_integer = 0x02,
+                     t_bit_string = 0x03, t_octet_string = 0x04, t_utc_time = 0x17, t_generalized_time = 0x18;
 
-std::string oid_text(const ASN1_OBJECT* obj)
-{
-    char buf[128];
-    const int n = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
-    return n > 0 ? std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(buf) - 1)) : std::string();
-}
+constexpr std::string_view oid_serial_number = "2.5.4.5";
+constexpr std::string_view oid_ski = "2.5.29.14";
+constexpr std::string_view oid_aki = "2.5.29.35";
+constexpr std::string_view oid_policies = "2.5.29.32";
+constexpr std::string_view oid_san = "2.5.29.17";
+constexpr std::string_view oid_name_constraints = "2.5.29.30";
+constexpr std::string_view oid_basic_constraints = "2.5.29.19";
+constexpr std::string_view oid_ec_public_key = "1.2.840.10045.2.1";
+constexpr std::string_view oid_p256 = "1.2.840.10045.3.1.7";
+constexpr std::string_view oid_brainpool_p256r1 = "1.3.36.3.3.2.8.1.1.7";
+constexpr std::string_view oid_ecdsa_sha256 = "1.2.840.10045.4.3.2";
 
-std::string asn1_string_text(const ASN1_STRING* s)
-{
-    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                       static_cast<std::size_t>(ASN1_STRING_length(s)));
-}
+unexpected malformed(const char* what) { return fail(std::string("The certificate's ") + what + " is malformed."); }
 
-/// Every serialNumber attribute of a name, in order.
-std::vector<std::string> serial_numbers(const X509_NAME* name)
+/// All serialNumber attribute values of a Name (SEQUENCE OF SET OF AttributeTypeAndValue).
+result<std::vector<std::string>> name_serial_numbers(byte_view name_value)
 {
     std::vector<std::string> out;
-    for (int i = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1); i >= 0;
-         i = X509_NAME_get_index_by_NID(name, NID_serialNumber, i))
-        out.push_back(asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))));
+    auto rdns = der::reader(name_value).all();
+    if (!rdns) return malformed("name");
+    for (const auto& rdn : *rdns) {
+        if (rdn.tag != t_set) return malformed("name");
+        auto atvs = der::reader(rdn.value).all();
+        if (!atvs) return malformed("name");
+        for (const auto& atv : *atvs) {
+            auto parts = der::reader(atv.value).all();
+            if (atv.tag != t_sequence || !parts || parts->size() != 2 || (*parts)[0].tag != t_oid)
+                return malformed("name");
+            auto oid = der::decode_oid((*parts)[0].value);
+            if (oid && *oid == oid_serial_number) out.push_back(to_string((*parts)[1].value));
+        }
+    }
     return out;
 }
 
-/// Decodes an extension; distinguishes "absent" (ok, nullptr) from "present but broken" (error).
-template <class T>
-result<T*> get_ext(X509* x, int nid, const char* what)
+/// UTCTime / GeneralizedTime "...Z" to seconds since the epoch.
+result<std::int64_t> decode_time(const der::tlv& t)
 {
-    int crit = -1;
-    void* p = X509_get_ext_d2i(x, nid, &crit, nullptr);
-    if (p == nullptr && crit != -1) {
-        ERR_clear_error();
-        return fail(std::string("The certificate's ") + what + " extension is malformed or repeated.");
-    }
-    return static_cast<T*>(p);
+    const std::string s = to_string(t.value);
+    std::size_t year_digits = t.tag == t_utc_time ? 2 : t.tag == t_generalized_time ? 4 : 0;
+    if (year_digits == 0 || s.size() != year_digits + 11 || s.back() != 'Z') return malformed("validity");
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if (s[i] < '0' || s[i] > '9') return malformed("validity");
+    auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(s.substr(pos, len)); };
+    int year = num(0, year_digits);
+    if (year_digits == 2) year += year < 50 ? 2000 : 1900; // RFC 5280 §4.1.2.5.1
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = num(year_digits, 2) - 1;
+    tm.tm_mday = num(year_digits + 2, 2);
+    tm.tm_hour = num(year_digits + 4, 2);
+    tm.tm_min = num(year_digits + 6, 2);
+    tm.tm_sec = num(year_digits + 8, 2);
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+/// The value inside an extension's OCTET STRING must be exactly one TLV of the expected tag.
+result<der::tlv> ext_body(byte_view extn_value, der::tag_t tag, const char* what)
+{
+    auto t = der::parse_one(extn_value);
+    if (!t || t->tag != tag) return malformed(what);
+    return t;
 }
 
 } // namespace
 
-void certificate::deleter::operator()(X509* p) const { X509_free(p); }
+struct certificate::lazy_x509 {
+    std::once_flag once;
+    detail::x509_ptr x509;
+};
 
-result<certificate> certificate::from_der(byte_view der)
+result<certificate> certificate::from_der(byte_view input)
 {
-    const unsigned char* p = der.data();
-    X509* raw = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-    if (raw == nullptr) {
-        ERR_clear_error();
+    auto outer = der::parse_one(input);
+    if (!outer || outer->tag != t_sequence) return fail("The data is not a DER X.509 certificate.");
+    auto top = der::reader(outer->value).all();
+    if (!top || top->size() != 3 || (*top)[0].tag != t_sequence || (*top)[1].tag != t_sequence ||
+        (*top)[2].tag != t_bit_string)
         return fail("The data is not a DER X.509 certificate.");
-    }
+
     certificate c;
-    c.m_x509 = std::shared_ptr<X509>(raw, deleter{});
-    if (p != der.data() + der.size()) return fail("The certificate is followed by unexpected bytes.");
-    c.m_der.assign(der.begin(), der.end());
-    X509* x = c.m_x509.get();
+    c.m_der.assign(input.begin(), input.end());
+    const der::tlv& tbs = (*top)[0];
+    c.m_tbs_offset = static_cast<std::size_t>(tbs.raw.data() - input.data());
+    c.m_tbs_length = tbs.raw.size();
+    if (auto alg = der::reader((*top)[1].value).find(t_oid))
+        if (auto oid = der::decode_oid(alg->value)) c.m_ecdsa_sha256 = *oid == oid_ecdsa_sha256;
+    const byte_view sig_bits = (*top)[2].value;
+    if (sig_bits.empty() || sig_bits[0] != 0) return malformed("signature");
+    c.m_signature.assign(sig_bits.begin() + 1, sig_bits.end());
 
-    if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(x))
-        c.m_ski.assign(ASN1_STRING_get0_data(ski), ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
-    if (const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(x))
-        c.m_aki.assign(ASN1_STRING_get0_data(aki), ASN1_STRING_get0_data(aki) + ASN1_STRING_length(aki));
-    if ((X509_get_extension_flags(x) & EXFLAG_INVALID) != 0) {
-        ERR_clear_error();
-        return fail("The certificate has invalid extensions.");
-    }
+    auto fields = der::reader(tbs.value).all();
+    if (!fields || fields->size() < 6) return malformed("TBSCertificate");
+    std::size_t i = (*fields)[0].tag == 0xA0 ? 1 : 0; // [0] version
+    if (fields->size() < i + 6 || (*fields)[i].tag != t_integer) return malformed("TBSCertificate");
+    const der::tlv& validity = (*fields)[i + 3];
+    const der::tlv& subject = (*fields)[i + 4];
+    const der::tlv& spki = (*fields)[i + 5];
 
-    auto policies = get_ext<CERTIFICATEPOLICIES>(x, NID_certificate_policies, "certificatePolicies");
-    if (!policies) return policies.take_error();
-    const owned<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free> pol(*policies);
-    for (int i = 0; pol && i < sk_POLICYINFO_num(pol.get()); ++i)
-        c.m_policies.push_back(oid_text(sk_POLICYINFO_value(pol.get(), i)->policyid));
+    auto times = der::reader(validity.value).all();
+    if (validity.tag != t_sequence || !times || times->size() != 2) return malformed("validity");
+    auto nb = decode_time((*times)[0]);
+    auto na = decode_time((*times)[1]);
+    if (!nb) return nb.take_error();
+    if (!na) return na.take_error();
+    c.m_not_before = *nb;
+    c.m_not_after = *na;
 
-    auto san = get_ext<GENERAL_NAMES>(x, NID_subject_alt_name, "subjectAltName");
-    if (!san) return san.take_error();
-    const owned<GENERAL_NAMES, GENERAL_NAMES_free> names(*san);
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-        const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
-        if (gn->type == GEN_RID && c.m_san_rid.empty()) c.m_san_rid = oid_text(gn->d.registeredID);
-        if (gn->type == GEN_DNS) c.m_san_dns.push_back(asn1_string_text(gn->d.dNSName));
-    }
+    if (subject.tag != t_sequence) return malformed("subject");
+    auto serials = name_serial_numbers(subject.value);
+    if (!serials) return serials.take_error();
+    if (!serials->empty()) c.m_subject_serial = serials->front();
 
-    const auto subject_serials = serial_numbers(X509_get_subject_name(x));
-    if (!subject_serials.empty()) c.m_subject_serial = subject_serials.front();
-
-    // SGP.22 EUM certificates carry the permitted EID prefix (IIN) as a directoryName subtree's serialNumber.
-    auto nc = get_ext<NAME_CONSTRAINTS>(x, NID_name_constraints, "nameConstraints");
-    if (!nc) return nc.take_error();
-    const owned<NAME_CONSTRAINTS, NAME_CONSTRAINTS_free> constraints(*nc);
-    if (constraints && constraints->permittedSubtrees) {
-        for (int i = 0; i < sk_GENERAL_SUBTREE_num(constraints->permittedSubtrees); ++i) {
-            const GENERAL_SUBTREE* st = sk_GENERAL_SUBTREE_value(constraints->permittedSubtrees, i);
-            if (st->base == nullptr || st->base->type != GEN_DIRNAME) continue;
-            for (auto& s : serial_numbers(st->base->d.directoryName)) c.m_permitted_eid_prefixes.push_back(std::move(s));
-        }
-    }
-
-    auto key = ec_key::adopt(X509_get_pubkey(x));
+    // SubjectPublicKeyInfo: id-ecPublicKey with a named curve, uncompressed point.
+    auto spki_parts = der::reader(spki.value).all();
+    if (spki.tag != t_sequence || !spki_parts || spki_parts->size() != 2 || (*spki_parts)[1].tag != t_bit_string)
+        return malformed("public key");
+    auto alg_parts = der::reader((*spki_parts)[0].value).all();
+    if (!alg_parts || alg_parts->size() != 2) return malformed("public key");
+    auto alg_oid = der::decode_oid((*alg_parts)[0].value);
+    auto curve_oid = der::decode_oid((*alg_parts)[1].value);
+    if (!alg_oid || *alg_oid != oid_ec_public_key || !curve_oid)
+        return fail("The certificate's public key is not usable: it is not an EC key on a named curve.");
+    curve key_curve;
+    if (*curve_oid == oid_p256) key_curve = curve::nist_p256;
+    else if (*curve_oid == oid_brainpool_p256r1) key_curve = curve::brainpool_p256r1;
+    else return fail("The certificate's public key is not usable: curve " + *curve_oid + " is not supported.");
+    const byte_view point_bits = (*spki_parts)[1].value;
+    if (point_bits.empty() || point_bits[0] != 0) return malformed("public key");
+    auto key = ec_key::from_public_point(key_curve, point_bits.subspan(1));
     if (!key) return fail("The certificate's public key is not usable: " + key.error().message);
     c.m_public_key = std::make_shared<ec_key>(std::move(*key));
+
+    // Extensions: [3] EXPLICIT SEQUENCE OF Extension.
+    std::vector<std::string> seen;
+    for (std::size_t k = i + 6; k < fields->size(); ++k) {
+        if ((*fields)[k].tag != 0xA3) continue;
+        auto list = der::parse_one((*fields)[k].value);
+        if (!list || list->tag != t_sequence) return malformed("extensions");
+        auto exts = der::reader(list->value).all();
+        if (!exts) return malformed("extensions");
+        for (const auto& ext : *exts) {
+            auto parts = der::reader(ext.value).all();
+            if (ext.tag != t_sequence || !parts || parts->size() < 2 || (*parts)[0].tag != t_oid ||
+                parts->back().tag != t_octet_string || (parts->size() == 3 && (*parts)[1].tag != t_bool))
+                return malformed("extensions");
+            auto oid = der::decode_oid((*parts)[0].value);
+            if (!oid) return malformed("extensions");
+            if (std::find(seen.begin(), seen.end(), *oid) != seen.end())
+                return fail("The certificate has invalid extensions.");
+            seen.push_back(*oid);
+            const byte_view body = parts->back().value;
+            if (*oid == oid_ski) {
+                auto v = ext_body(body, t_octet_string, "subjectKeyIdentifier");
+                if (!v) return v.take_error();
+                c.m_ski.assign(v->value.begin(), v->value.end());
+            } else if (*oid == oid_aki) {
+                auto v = ext_body(body, t_sequence, "authorityKeyIdentifier");
+                if (!v) return v.take_error();
+                if (auto id = der::reader(v->value).find(0x80)) c.m_aki.assign(id->value.begin(), id->value.end());
+            } else if (*oid == oid_policies) {
+                auto v = ext_body(body, t_sequence, "certificatePolicies");
+                auto infos = v ? der::reader(v->value).all() : result<std::vector<der::tlv>>(fail(""));
+                if (!infos) return malformed("certificatePolicies");
+                for (const auto& info : *infos) {
+                    auto pid = der::reader(info.value).find(t_oid);
+                    auto text = pid ? der::decode_oid(pid->value) : result<std::string>(fail(""));
+                    if (info.tag != t_sequence || !text) return malformed("certificatePolicies");
+                    c.m_policies.push_back(std::move(*text));
+                }
+            } else if (*oid == oid_san) {
+                auto v = ext_body(body, t_sequence, "subjectAltName");
+                auto names = v ? der::reader(v->value).all() : result<std::vector<der::tlv>>(fail(""));
+                if (!names) return malformed("subjectAltName");
+                for (const auto& gn : *names) {
+                    if (gn.tag == 0x88 && c.m_san_rid.empty()) { // [8] registeredID
+                        auto rid = der::decode_oid(gn.value);
+                        if (!rid) return malformed("subjectAltName");
+                        c.m_san_rid = std::move(*rid);
+                    } else if (gn.tag == 0x82) { // [2] dNSName
+                        c.m_san_dns.push_back(to_string(gn.value));
+                    }
+                }
+            } else if (*oid == oid_name_constraints) {
+                // SGP.22 EUM certificates carry the permitted EID prefix (IIN) as a directoryName's serialNumber.
+                auto v = ext_body(body, t_sequence, "nameConstraints");
+                if (!v) return v.take_error();
+                if (auto permitted = der::reader(v->value).find(0xA0)) {
+                    auto subtrees = der::reader(permitted->value).all();
+                    if (!subtrees) return malformed("nameConstraints");
+                    for (const auto& st : *subtrees) {
+                        auto base = der::reader(st.value).peek();
+                        if (!base) return malformed("nameConstraints");
+                        if (base->tag != 0xA4) continue; // [4] directoryName, EXPLICIT Name
+                        auto name = der::parse_one(base->value);
+                        if (!name || name->tag != t_sequence) return malformed("nameConstraints");
+                        auto prefixes = name_serial_numbers(name->value);
+                        if (!prefixes) return prefixes.take_error();
+                        for (auto& p : *prefixes) c.m_permitted_eid_prefixes.push_back(std::move(p));
+                    }
+                }
+            } else if (*oid == oid_basic_constraints) {
+                auto v = ext_body(body, t_sequence, "basicConstraints");
+                if (!v) return v.take_error();
+                if (auto ca = der::reader(v->value).find(t_bool)) c.m_is_ca = !ca->value.empty() && ca->value[0] != 0;
+            }
+        }
+    }
+    c.m_x509 = std::make_shared<lazy_x509>();
     return c;
+}
+
+X509* certificate::native() const
+{
+    std::call_once(m_x509->once, [this] {
+        const unsigned char* p = m_der.data();
+        m_x509->x509.reset(d2i_X509(nullptr, &p, static_cast<long>(m_der.size())));
+        ERR_clear_error();
+    });
+    return m_x509->x509.get();
 }
 
 result<certificate> certificate::from_pem(std::string_view pem)
@@ -144,9 +274,10 @@ result<certificate> certificate::load_file(const std::string& path)
 
 std::string certificate::pem() const
 {
-    detail::bio_ptr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_X509(bio.get(), m_x509.get()) != 1) return {};
-    return detail::bio_to_string(bio.get());
+    const std::string b64 = base64_encode(m_der);
+    std::string out = "-----BEGIN CERTIFICATE-----\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+    return out + "-----END CERTIFICATE-----\n";
 }
 
 bool certificate::has_policy(std::string_view oid) const
@@ -157,7 +288,7 @@ bool certificate::has_policy(std::string_view oid) const
 std::string certificate::subject_text() const
 {
     detail::bio_ptr bio(BIO_new(BIO_s_mem()));
-    if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(m_x509.get()), 0,
+    if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(native()), 0,
                                    XN_FLAG_ONELINE & ~XN_FLAG_SPC_EQ & ~ASN1_STRFLGS_ESC_MSB) < 0)
         return {};
     return detail::bio_to_string(bio.get());
@@ -165,17 +296,21 @@ std::string certificate::subject_text() const
 
 bool certificate::signed_by(const certificate& issuer) const
 {
-    const bool ok = X509_verify(m_x509.get(), issuer.public_key().native()) == 1;
+    if (m_ecdsa_sha256) {
+        const byte_view tbs(m_der.data() + m_tbs_offset, m_tbs_length);
+        return ecdsa_verify(issuer.public_key(), tbs, m_signature, sig_format::der);
+    }
+    // Anything but ecdsa-with-SHA256 is outside the RSP profile; OpenSSL still judges it.
+    X509* x = native();
+    const bool ok = x != nullptr && X509_verify(x, issuer.public_key().native()) == 1;
     ERR_clear_error();
     return ok;
 }
 
 bool certificate::valid_at(std::chrono::system_clock::time_point t) const
 {
-    time_t when = std::chrono::system_clock::to_time_t(t);
-    // X509_cmp_time: -1 if the certificate time is at or before `when`, 1 if after, 0 on error.
-    return X509_cmp_time(X509_get0_notBefore(m_x509.get()), &when) == -1 &&
-           X509_cmp_time(X509_get0_notAfter(m_x509.get()), &when) == 1;
+    const std::int64_t when = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    return m_not_before <= when && when < m_not_after;
 }
 
 namespace {
@@ -211,7 +346,7 @@ chain_check check_link(const certificate& child, const std::string& child_name, 
 {
     if (child.authority_key_id().empty() || child.authority_key_id() != issuer.subject_key_id())
         return bad(chain_error::unknown_issuer, child_name + " was not issued by " + issuer_name + ".");
-    if ((X509_get_extension_flags(issuer.native()) & EXFLAG_CA) == 0)
+    if (!issuer.is_ca())
         return bad(chain_error::not_a_ca, issuer_name + " is not a CA certificate.");
     if (!child.signed_by(issuer))
         return bad(chain_error::bad_signature, child_name + " is not signed by " + issuer_name + ".");

@@ -5,6 +5,8 @@
 
 #include "euicc_impl.h"
 
+#include "openrsp/rsp/activation_code.h"
+
 #include <algorithm>
 #include <set>
 
@@ -229,6 +231,9 @@ bytes euicc_impl::set_default_dp_address(const der::tlv& request)
     constexpr der::tag_t outer = rsp::tag::set_default_dp_address;
     const auto addr = der::reader(request.value).find(0x80);
     if (!addr || addr->value.size() > 255) return simple_result(outer, result_undefined);
+    // Only a host[:port] the LPA could later connect to is worth keeping; empty clears the address.
+    if (!addr->value.empty() && !rsp::is_valid_smdp_address(to_string(addr->value)))
+        return simple_result(outer, result_undefined);
     card_state next = m_state;
     next.default_dp_address = to_string(addr->value);
     if (!commit(std::move(next))) return simple_result(outer, result_undefined);

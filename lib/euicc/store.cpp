@@ -255,7 +255,14 @@ euicc_impl::euicc_impl(std::string path, card_state state, credentials creds)
 
 result<void> euicc_impl::commit(card_state next)
 {
-    OPENRSP_TRY_VOID(write_file_atomically(m_path, serialise(next), false));
+    std::string text;
+    try {
+        text = serialise(next);
+    } catch (const std::exception& ex) {
+        // e.g. a string from the wire that is not UTF-8: refuse the change, keep the card as it was.
+        return fail(std::string("cannot record the eUICC state: ") + ex.what());
+    }
+    OPENRSP_TRY_VOID(write_file_atomically(m_path, text, false));
     m_state = std::move(next);
     return ok();
 }

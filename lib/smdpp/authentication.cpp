@@ -134,30 +134,50 @@ service::initiate_authentication(const rsp::es9p::initiate_authentication_reques
     return resp;
 }
 
+result<crypto::certificate> service::impl::parse_certificate(byte_view der)
+{
+    const bytes key(der.begin(), der.end());
+    {
+        std::lock_guard lock(cert_cache_mutex);
+        if (auto it = parsed_certs.find(key); it != parsed_certs.end()) return it->second;
+    }
+    auto cert = crypto::certificate::from_der(der);
+    if (!cert) return cert;
+    std::lock_guard lock(cert_cache_mutex);
+    if (parsed_certs.size() >= 8192) parsed_certs.clear(); // bounded; a miss only costs a parse
+    parsed_certs.emplace(key, *cert);
+    return cert;
+}
+
 result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_der, byte_view eum_der,
                                                               byte_view ci_pkid)
 {
-    auto eum = crypto::certificate::from_der(eum_der);
-    if (!eum) return fail("8.1.2", "6.1", "the EUM certificate cannot be parsed");
-    auto euicc = crypto::certificate::from_der(euicc_der);
-    if (!euicc) return fail("8.1.3", "6.1", "the eUICC certificate cannot be parsed");
+    std::optional<crypto::certificate> eum;
+    {
+        std::lock_guard lock(cert_cache_mutex);
+        if (auto it = verified_eums.find(bytes(eum_der.begin(), eum_der.end())); it != verified_eums.end())
+            eum = it->second;
+    }
+    if (!eum) {
+        auto parsed = crypto::certificate::from_der(eum_der);
+        if (!parsed) return fail("8.1.2", "6.1", "the EUM certificate cannot be parsed");
+        eum = std::move(*parsed);
+    }
     const crypto::certificate* ci = find_ci(eum->authority_key_id());
     if (ci == nullptr || !std::equal(ci_pkid.begin(), ci_pkid.end(), ci->subject_key_id().begin(),
                                      ci->subject_key_id().end()))
         return fail("8.11.1", "3.9", "the EUM certificate is not issued by the certificate issuer agreed for this session");
-
-    bool eum_known;
     {
-        std::lock_guard lock(eum_cache_mutex);
-        eum_known = verified_eums.count(eum->der()) != 0;
+        std::lock_guard lock(cert_cache_mutex);
+        if (verified_eums.count(eum->der()) == 0) {
+            auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum);
+            if (!c) return chain_failure(c, "8.1.2");
+            if (verified_eums.size() >= 1024) verified_eums.clear();
+            verified_eums.emplace(eum->der(), *eum);
+        }
     }
-    if (!eum_known) {
-        auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum);
-        if (!c) return chain_failure(c, "8.1.2");
-        std::lock_guard lock(eum_cache_mutex);
-        if (verified_eums.size() > 1024) verified_eums.clear();
-        verified_eums.emplace(eum->der(), *eum);
-    }
+    auto euicc = parse_certificate(euicc_der);
+    if (!euicc) return fail("8.1.3", "6.1", "the eUICC certificate cannot be parsed");
     // The eUICC link, its policy and its EID against the EUM's permitted range; the EUM is already trusted.
     auto c = crypto::verify_rsp_chain(*euicc, nullptr, *eum, crypto::rsp_oid::euicc);
     if (!c) return chain_failure(c, "8.1.3");

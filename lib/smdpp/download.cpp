@@ -110,7 +110,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     auto signature2 = okr.find(rsp::tag::signature);
     if (!signed2 || !signature2) return fail("1.3.1", "2.2", "PrepareDownloadResponseOk is incomplete");
 
-    auto euicc_cert = crypto::certificate::from_der(session->euicc_certificate);
+    auto euicc_cert = m.parse_certificate(session->euicc_certificate);
     if (!euicc_cert) return fail("8.8", "4.2", "stored session lost its eUICC certificate");
     if (!crypto::ecdsa_verify(euicc_cert->public_key(), concat({signed2->raw, session->smdp_signature2}),
                               signature2->value))

@@ -43,7 +43,7 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
         if (!profile) return fail("8.8", "4.2", profile.error().message);
         if (!*profile || (*profile)->session_tid != tid_hex || (*profile)->euicc_certificate.empty())
             return fail("8.10.1", "3.9", "the installation result names an unknown transaction");
-        auto cert = crypto::certificate::from_der((*profile)->euicc_certificate);
+        auto cert = m.parse_certificate((*profile)->euicc_certificate);
         if (!cert || !crypto::ecdsa_verify(cert->public_key(), data->raw, sig->value))
             return fail("8.1", "6.1", "the installation result's signature (euiccSignPIR) does not verify");
 
@@ -124,7 +124,7 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
         return fail("8.8", "3.10", "the cancellation is addressed to another SM-DP+ OID");
     // Before authenticateClient the eUICC is not known yet and nothing is reserved; afterwards it must sign.
     if (!session->euicc_certificate.empty()) {
-        auto cert = crypto::certificate::from_der(session->euicc_certificate);
+        auto cert = m.parse_certificate(session->euicc_certificate);
         if (!cert || !crypto::ecdsa_verify(cert->public_key(), signed_part->raw, sig->value))
             return fail("8.1", "6.1", "the eUICC's cancellation signature does not verify");
     }

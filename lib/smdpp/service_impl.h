@@ -34,10 +34,14 @@ struct service::impl {
     store::inventory& inventory;
     std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
 
-    // EUM certificates already verified against a CI, keyed by their DER: an SM-DP+ sees few EUMs and
-    // many eUICCs, so this saves one ECDSA verification per download.
-    std::mutex eum_cache_mutex;
+    // Parsed certificates by DER. Each download presents its eUICC certificate in authenticateClient and
+    // needs its key again for euiccSignature2 and the installation result; parsing costs a public-key import.
+    // EUM certificates verified against a CI are kept too: an SM-DP+ sees few EUMs and many eUICCs, so this
+    // saves one ECDSA verification per download. Node-local: another node simply parses again.
+    std::mutex cert_cache_mutex;
+    std::map<bytes, crypto::certificate> parsed_certs;
     std::map<bytes, crypto::certificate> verified_eums;
+    result<crypto::certificate> parse_certificate(byte_view der);
 
     impl(config c, credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
 

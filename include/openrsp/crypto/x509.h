@@ -37,7 +37,8 @@ public:
 
     [[nodiscard]] const bytes& der() const { return m_der; }
     [[nodiscard]] std::string pem() const;
-    [[nodiscard]] X509* native() const { return m_x509.get(); }
+    /// The OpenSSL object, decoded on first use (d2i_X509 is slow in OpenSSL 3; the RSP paths never need it).
+    [[nodiscard]] X509* native() const;
 
     /// SubjectKeyIdentifier (20 bytes for RSP certificates); empty if absent.
     [[nodiscard]] const bytes& subject_key_id() const { return m_ski; }
@@ -59,17 +60,22 @@ public:
     /// Public key (parsed once at load).
     [[nodiscard]] const ec_key& public_key() const { return *m_public_key; }
 
+    /// BasicConstraints cA.
+    [[nodiscard]] bool is_ca() const { return m_is_ca; }
     /// True if this certificate's signature verifies with the issuer's public key.
     [[nodiscard]] bool signed_by(const certificate& issuer) const;
     /// Validity check against a time (default now).
     [[nodiscard]] bool valid_at(std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) const;
 
 private:
-    struct deleter {
-        void operator()(X509* p) const;
-    };
-    std::shared_ptr<X509> m_x509;
+    struct lazy_x509;
+    std::shared_ptr<lazy_x509> m_x509;
     bytes m_der;
+    std::size_t m_tbs_offset = 0, m_tbs_length = 0; ///< the signed TBSCertificate within m_der
+    bytes m_signature;                              ///< DER ECDSA-Sig-Value
+    bool m_ecdsa_sha256 = false;                    ///< signatureAlgorithm is ecdsa-with-SHA256
+    bool m_is_ca = false;
+    std::int64_t m_not_before = 0, m_not_after = 0; ///< seconds since the epoch (year 7496 fits)
     bytes m_ski, m_aki;
     std::vector<std::string> m_policies;
     std::string m_san_rid;

@@ -205,7 +205,8 @@ TEST_F(apdu_test, when_random_es10_bodies_then_card_always_answers)
             const bytes body = crypto::random_bytes(static_cast<std::size_t>(round * 3 % 50));
             unsigned status = 0;
             (void)es10(*t, ch, der::encode(tag, body), status);
-            EXPECT_TRUE(status == 0x9000 || (status >> 8) == 0x6A || status == 0x6985) << std::hex << status;
+            EXPECT_TRUE(status == 0x9000 || (status >> 8) == 0x6A || status == 0x6985)
+                << std::hex << status << " for " << to_hex(der::encode(tag, body));
         }
     }
     EXPECT_TRUE(card->profiles().empty());
