@@ -6,6 +6,7 @@ packages=(
     libssl-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
     libqrencode-dev libpng-dev libzxing-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev openssl
+    postgresql libpq-dev
 )
 missing=()
 for p in "${packages[@]}"; do

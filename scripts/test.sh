@@ -6,8 +6,52 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
 
+# A throwaway PostgreSQL server for the store tests, so both inventory backends are tested. It lives in a
+# temporary folder on a free localhost port with trust auth, whatever else runs on the machine (Debian's
+# default cluster on 5432 is neither used nor disturbed), and is removed on exit.
+pg_dir=""
+stop_postgres() {
+    [ -n "$pg_dir" ] || return 0
+    if [ -f "$pg_dir/data/postmaster.pid" ]; then
+        "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$pg_dir"
+}
+start_postgres() {
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql" >&2; exit 1; }
+    pg_dir=$(mktemp -d /tmp/openrsp-pg.XXXXXX)
+    trap stop_postgres EXIT
+    trap 'exit 130' INT TERM # so that EXIT runs stop_postgres on Ctrl-C or a CI timeout too
+    as_pg=()
+    if [ "$(id -u)" -eq 0 ]; then
+        # initdb and postgres refuse to run as root: the server runs as the postgres user the package created.
+        chown postgres: "$pg_dir"
+        as_pg=(runuser -u postgres --)
+    fi
+    "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U openrsp --auth=trust -E UTF8 --no-locale \
+        >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log" >&2; exit 1; }
+    local port
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        port=$((20000 + RANDOM % 30000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+        # fsync off: the data is thrown away, and the tests create a database each.
+        if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+            -o "-k $pg_dir -p $port -h 127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null; then
+            export OPENRSP_TEST_POSTGRES_URL="postgresql://openrsp@127.0.0.1:$port/postgres"
+            export OPENRSP_REQUIRE_POSTGRES=1
+            echo "PostgreSQL for the tests: $OPENRSP_TEST_POSTGRES_URL"
+            return 0
+        fi
+    done
+    cat "$pg_dir/server.log" >&2
+    echo "cannot start the test PostgreSQL server" >&2
+    exit 1
+}
+
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPENRSP_WERROR=ON
 cmake --build build-test -j "$jobs"
+start_postgres
 (cd build-test && ctest --output-on-failure -j "$jobs" --timeout 300)
 
 if [ "${OPENRSP_TEST_SANITIZE:-1}" != "0" ]; then

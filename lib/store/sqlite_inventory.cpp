@@ -56,28 +56,35 @@ public:
 
     result<void> init()
     {
+        // The busy timeout comes first: another process opening the same file at once holds the lock that
+        // switching to WAL needs.
+        sqlite3_busy_timeout(m_db.get(), 5000);
         OPENRSP_TRY_VOID(exec("PRAGMA journal_mode=WAL"));
         OPENRSP_TRY_VOID(exec("PRAGMA synchronous=NORMAL"));
         OPENRSP_TRY_VOID(exec("PRAGMA foreign_keys=ON"));
-        sqlite3_busy_timeout(m_db.get(), 5000);
-        int version = 0;
-        {
-            auto s = prepare_raw("PRAGMA user_version");
-            if (!s) return s.take_error();
-            if (sqlite3_step(s->get()) == SQLITE_ROW) version = sqlite3_column_int(s->get(), 0);
-        }
         const int target = static_cast<int>(std::size(migrations));
-        for (int v = version; v < target; ++v) {
+        for (;;) {
+            // The version is read under the write lock, so of several processes starting at once only the
+            // first applies a migration and the others find it done.
             OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
-            auto r = exec(migrations[v]);
-            if (r) r = exec("PRAGMA user_version=" + std::to_string(v + 1));
+            int version = 0;
+            {
+                auto s = prepare_raw("PRAGMA user_version");
+                if (!s) {
+                    (void)exec("ROLLBACK");
+                    return s.take_error();
+                }
+                if (sqlite3_step(s->get()) == SQLITE_ROW) version = sqlite3_column_int(s->get(), 0);
+            }
+            if (version >= target) return exec("COMMIT");
+            auto r = exec(migrations[version]);
+            if (r) r = exec("PRAGMA user_version=" + std::to_string(version + 1));
             if (!r) {
                 (void)exec("ROLLBACK");
                 return r;
             }
             OPENRSP_TRY_VOID(exec("COMMIT"));
         }
-        return ok();
     }
 
     result<void> add_profile(const profile_record& p) override
@@ -363,7 +370,10 @@ private:
     }
     static void bind_blob(sqlite3_stmt* s, int i, byte_view v)
     {
-        sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        // An empty span may carry a null pointer, which SQLite would store as NULL (breaking NOT NULL columns
+        // and differing from PostgreSQL): an empty value is a zero-length blob.
+        if (v.empty()) sqlite3_bind_zeroblob(s, i, 0);
+        else sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
     static std::string text(sqlite3_stmt* s, int col)
     {

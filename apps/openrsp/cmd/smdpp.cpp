@@ -37,7 +37,7 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& s)
 
 void serve(const serve_args& a)
 {
-    auto inventory = must(store::open_sqlite(a.db));
+    auto inventory = must(store::open_inventory(a.db));
     must(inventory->set_setting("smdp_address", a.address));
     auto creds = must(smdpp::load_credentials(a.pki_dir));
     http::server_config sc;
@@ -71,7 +71,7 @@ void serve(const serve_args& a)
 
 void add_profile(const add_args& a)
 {
-    auto inventory = must(store::open_sqlite(a.db));
+    auto inventory = must(store::open_inventory(a.db));
     std::string address = a.address;
     if (address.empty()) {
         auto known = must(inventory->get_setting("smdp_address"));
@@ -102,7 +102,7 @@ void register_smdpp(CLI::App& app)
     auto s = std::make_shared<serve_args>();
     auto* serve_cmd = smdpp->add_subcommand("serve", "Serve ES9+ over HTTPS until SIGINT/SIGTERM");
     serve_cmd->add_option("--pki", s->pki_dir, "PKI directory with dpauth/dppb/dptls and ci.pem")->required();
-    serve_cmd->add_option("--db", s->db, "SQLite inventory file")->required();
+    serve_cmd->add_option("--db", s->db, "Inventory: SQLite file path or postgresql:// URL")->required();
     serve_cmd->add_option("--address", s->address, "SM-DP+ address as in activation codes (host[:port])")->required();
     serve_cmd->add_option("--listen", s->listen, "ADDRESS:PORT to listen on")->capture_default_str();
     serve_cmd->add_option("--threads", s->threads, "Worker threads (0 = one per core)");
@@ -111,7 +111,7 @@ void register_smdpp(CLI::App& app)
 
     auto a = std::make_shared<add_args>();
     auto* add = smdpp->add_subcommand("add-profile", "Add a profile and print its activation code");
-    add->add_option("--db", a->db, "SQLite inventory file")->required();
+    add->add_option("--db", a->db, "Inventory: SQLite file path or postgresql:// URL")->required();
     add->add_option("--profile", a->profile, "Profile description JSON file")->required()->check(CLI::ExistingFile);
     add->add_option("--address", a->address, "SM-DP+ address (default: the one the server was started with)");
     add->add_option("--matching-id", a->matching_id, "Matching ID (default: a random one)");
@@ -121,9 +121,9 @@ void register_smdpp(CLI::App& app)
 
     auto db = std::make_shared<std::string>();
     auto* list = smdpp->add_subcommand("list", "List the inventory");
-    list->add_option("--db", *db, "SQLite inventory file")->required();
+    list->add_option("--db", *db, "Inventory: SQLite file path or postgresql:// URL")->required();
     list->callback([db] {
-        auto inventory = must(store::open_sqlite(*db));
+        auto inventory = must(store::open_inventory(*db));
         for (const auto& p : must(inventory->list_profiles()))
             std::printf("%s  %-11s  %s  %s\n", p.iccid.c_str(), std::string(store::to_string(p.state)).c_str(),
                         p.matching_id.c_str(), p.eid.empty() ? "-" : p.eid.c_str());

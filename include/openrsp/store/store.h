@@ -86,4 +86,14 @@ public:
 /// \brief Opens (creating and migrating) an SQLite inventory file (WAL journal, prepared statements).
 result<std::unique_ptr<inventory>> open_sqlite(const std::string& path);
 
+/// \brief Connects to a PostgreSQL inventory shared by several SM-DP+ nodes and brings its schema up to date.
+///
+/// `url` is a libpq URI (`postgresql://user:password@host:port/database?sslmode=require`). The extra query
+/// parameter `pool_size=N` (default 8) bounds the connections this process opens; threads beyond that wait.
+result<std::unique_ptr<inventory>> open_postgres(const std::string& url);
+
+/// \brief Opens the inventory named by `location`: PostgreSQL for a `postgres://` or `postgresql://` URL,
+/// otherwise an SQLite file at that path.
+result<std::unique_ptr<inventory>> open_inventory(const std::string& location);
+
 } // namespace openrsp::store

@@ -1,0 +1,416 @@
+/// \file
+/// \brief The inventory on a PostgreSQL server shared by any number of SM-DP+ nodes. Same semantics as the
+/// SQLite backend: every state change is one statement, and the races (one-time matching ID, session
+/// compare-and-set) are decided by the guards of a single UPDATE, which PostgreSQL re-checks on the latest
+/// row version when two nodes update the same profile at once.
+
+#include "pg_pool.h"
+
+#include "openrsp/store/store.h"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+namespace openrsp::store {
+
+namespace {
+
+// Schema versions, applied in order; schema_version records each one. Never edit a shipped entry: append.
+constexpr const char* migrations[] = {
+    R"sql(
+CREATE TABLE profiles (
+    iccid text PRIMARY KEY,
+    matching_id text UNIQUE,
+    state text NOT NULL,
+    eid text NOT NULL DEFAULT '',
+    description text NOT NULL,
+    upp bytea NOT NULL,
+    metadata bytea NOT NULL,
+    cc_hash bytea,
+    session_tid text NOT NULL DEFAULT '',
+    session_expires_at bigint NOT NULL DEFAULT 0,
+    euicc_certificate bytea,
+    updated_at bigint NOT NULL DEFAULT floor(extract(epoch FROM now()))::bigint
+);
+CREATE INDEX profiles_session ON profiles(session_tid);
+CREATE TABLE sessions (
+    tid text PRIMARY KEY,
+    iccid text NOT NULL DEFAULT '',
+    stage text NOT NULL,
+    data bytea NOT NULL,
+    expires_at bigint NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+)sql",
+};
+
+#define OPENRSP_PG_PROFILE_COLUMNS                                                                                     \
+    "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
+    "euicc_certificate, updated_at"
+// SQLite's strftime('%s','now'): whole seconds, rounded down.
+#define OPENRSP_PG_NOW "floor(extract(epoch FROM now()))::bigint"
+
+enum class stmt : std::size_t {
+    add_profile,
+    find_by_matching_id,
+    find_by_iccid,
+    list_profiles,
+    reserve,
+    transition,
+    record_delivery,
+    set_state,
+    release_reservation,
+    put_session,
+    get_session,
+    delete_session,
+    purge_sessions,
+    set_setting,
+    get_setting,
+    count
+};
+
+struct statement {
+    const char* name;
+    const char* sql;
+    const char* types; ///< one letter per parameter: t text, b bytea, i int8
+};
+
+// Prepared once per connection. ORDER BY uses the C collation so the order is SQLite's (bytewise) whatever
+// the database's locale.
+constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statements{{
+    {"openrsp_add_profile",
+     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash) "
+     "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+     "tttttbbb"},
+    {"openrsp_find_by_matching_id", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
+    {"openrsp_find_by_iccid", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
+    {"openrsp_list_profiles", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles ORDER BY iccid COLLATE \"C\"", ""},
+    {"openrsp_reserve",
+     "UPDATE profiles SET session_tid=$1, session_expires_at=$2, updated_at=$3 "
+     "WHERE iccid=$4 AND state='released' AND (session_tid='' OR session_tid=$1 OR session_expires_at<=$3) "
+     "AND (eid='' OR eid=$5)",
+     "tiitt"},
+    {"openrsp_transition",
+     "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND state=$3 AND session_tid=$4",
+     "tttt"},
+    {"openrsp_record_delivery", "UPDATE profiles SET eid=$1, euicc_certificate=$2 WHERE iccid=$3", "tbt"},
+    {"openrsp_set_state", "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2", "tt"},
+    {"openrsp_release_reservation",
+     "UPDATE profiles SET session_tid='', session_expires_at=0 WHERE iccid=$1 AND session_tid=$2 AND state='released'",
+     "tt"},
+    {"openrsp_put_session",
+     "INSERT INTO sessions(tid, iccid, stage, data, expires_at) VALUES($1, $2, $3, $4, $5) "
+     "ON CONFLICT(tid) DO UPDATE SET iccid=excluded.iccid, stage=excluded.stage, data=excluded.data, "
+     "expires_at=excluded.expires_at",
+     "tttbi"},
+    {"openrsp_get_session", "SELECT tid, iccid, stage, data, expires_at FROM sessions WHERE tid=$1 AND expires_at>$2",
+     "ti"},
+    {"openrsp_delete_session", "DELETE FROM sessions WHERE tid=$1", "t"},
+    {"openrsp_purge_sessions", "DELETE FROM sessions WHERE expires_at<=$1", "i"},
+    {"openrsp_set_setting",
+     "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value=excluded.value", "tt"},
+    {"openrsp_get_setting", "SELECT value FROM settings WHERE key=$1", "t"},
+}};
+
+#undef OPENRSP_PG_PROFILE_COLUMNS
+#undef OPENRSP_PG_NOW
+
+constexpr const char* unique_violation = "23505";
+
+result<void> prepare_statements(PGconn* c)
+{
+    for (const auto& s : statements) {
+        std::array<Oid, pg::params::max> types{};
+        const std::size_t n = std::strlen(s.types);
+        for (std::size_t i = 0; i < n; ++i)
+            types[i] = s.types[i] == 'b' ? pg::bytea_oid : s.types[i] == 'i' ? pg::int8_oid : pg::text_oid;
+        pg::result_ptr r(::PQprepare(c, s.name, s.sql, static_cast<int>(n), types.data()));
+        if (!r || ::PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            return fail("cannot prepare statement " + std::string(s.name) + ": " + pg::one_line(::PQerrorMessage(c)));
+    }
+    return ok();
+}
+
+// One simple-protocol command; only for the fixed migration text, never for data.
+result<pg::result_ptr> exec(PGconn* c, const char* sql, ExecStatusType expect)
+{
+    pg::result_ptr r(::PQexec(c, sql));
+    if (!r || ::PQresultStatus(r.get()) != expect) return fail(pg::one_line(::PQerrorMessage(c)));
+    return r;
+}
+
+// Brings the schema up to date. Every node runs this at start; the advisory lock (released with the
+// transaction) makes the others wait and then find nothing left to do, and a failure leaves no half schema.
+result<void> migrate(PGconn* c)
+{
+    OPENRSP_TRY_VOID(exec(c, "BEGIN", PGRES_COMMAND_OK));
+    auto body = [&]() -> result<void> {
+        // Any constant works as long as every node uses the same one; advisory locks are per database.
+        OPENRSP_TRY_VOID(exec(c, "SELECT pg_advisory_xact_lock(7310868908128920434)", PGRES_TUPLES_OK));
+        OPENRSP_TRY_VOID(exec(c,
+                              "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+                              "applied_at timestamptz NOT NULL DEFAULT now())",
+                              PGRES_COMMAND_OK));
+        auto v = exec(c, "SELECT coalesce(max(version), 0) FROM schema_version", PGRES_TUPLES_OK);
+        if (!v) return v.take_error();
+        int current = 0;
+        const std::string text = pg::column_text(v->get(), 0, 0);
+        std::from_chars(text.data(), text.data() + text.size(), current);
+        const int target = static_cast<int>(std::size(migrations));
+        if (current > target)
+            return fail("the schema is version " + std::to_string(current) + " but this OpenRSP knows only up to " +
+                        std::to_string(target) + "; upgrade OpenRSP");
+        for (int i = current; i < target; ++i) {
+            OPENRSP_TRY_VOID(exec(c, migrations[i], PGRES_COMMAND_OK));
+            const std::string record = "INSERT INTO schema_version(version) VALUES(" + std::to_string(i + 1) + ")";
+            OPENRSP_TRY_VOID(exec(c, record.c_str(), PGRES_COMMAND_OK));
+        }
+        return ok();
+    };
+    if (auto r = body(); !r) {
+        (void)exec(c, "ROLLBACK", PGRES_COMMAND_OK);
+        return r;
+    }
+    OPENRSP_TRY_VOID(exec(c, "COMMIT", PGRES_COMMAND_OK));
+    return ok();
+}
+
+profile_record read_profile(const PGresult* r, int row)
+{
+    profile_record p;
+    p.iccid = pg::column_text(r, row, 0);
+    p.matching_id = pg::column_text(r, row, 1);
+    p.state = parse_profile_state(pg::column_text(r, row, 2)).value_or(profile_state::error);
+    p.eid = pg::column_text(r, row, 3);
+    p.description_json = pg::column_text(r, row, 4);
+    p.upp = pg::column_bytes(r, row, 5);
+    p.metadata = pg::column_bytes(r, row, 6);
+    p.confirmation_code_hash = pg::column_bytes(r, row, 7);
+    p.session_tid = pg::column_text(r, row, 8);
+    p.session_expires_at = pg::column_int64(r, row, 9);
+    p.euicc_certificate = pg::column_bytes(r, row, 10);
+    p.updated_at = pg::column_int64(r, row, 11);
+    return p;
+}
+
+class postgres_inventory final : public inventory {
+public:
+    explicit postgres_inventory(pg::settings cfg) : m_pool(std::move(cfg), prepare_statements) {}
+
+    result<void> add_profile(const profile_record& p) override
+    {
+        pg::params a;
+        a.text(p.iccid).text(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
+        a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash);
+        auto r = execute(stmt::add_profile, a, "add profile");
+        if (!r) return r.take_error();
+        if (is_error(r->get(), unique_violation))
+            return fail("a profile with ICCID " + p.iccid + " or matching ID " + p.matching_id +
+                        " is already in the inventory");
+        auto c = checked(std::move(*r), PGRES_COMMAND_OK, "add profile");
+        if (!c) return c.take_error();
+        return ok();
+    }
+
+    result<std::optional<profile_record>> find_by_matching_id(std::string_view mid) override
+    {
+        return find_one(stmt::find_by_matching_id, mid);
+    }
+    result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) override
+    {
+        return find_one(stmt::find_by_iccid, iccid);
+    }
+
+    result<std::vector<profile_record>> list_profiles() override
+    {
+        auto r = query(stmt::list_profiles, pg::params{}, "list profiles");
+        if (!r) return r.take_error();
+        std::vector<profile_record> out;
+        const int rows = ::PQntuples(r->get());
+        out.reserve(static_cast<std::size_t>(rows));
+        for (int i = 0; i < rows; ++i)
+            out.push_back(read_profile(r->get(), i));
+        return out;
+    }
+
+    result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,
+                                     std::int64_t now, std::int64_t expires_at) override
+    {
+        // One UPDATE decides the race: it matches only a Released profile with no live holder. A node that
+        // loses waits for the winner's commit, re-checks the guards on the new row and matches nothing.
+        auto n = command(stmt::reserve, pg::params{}.text(tid).int64(expires_at).int64(now).text(iccid).text(eid),
+                         "reserve profile");
+        if (!n) return n.take_error();
+        return *n == 1;
+    }
+
+    result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid) override
+    {
+        auto n = command(stmt::transition, pg::params{}.text(to_string(to)).text(iccid).text(to_string(from)).text(tid),
+                         "change profile state");
+        if (!n) return n.take_error();
+        return *n == 1;
+    }
+
+    result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view der) override
+    {
+        return done(
+            command(stmt::record_delivery, pg::params{}.text(eid).blob(der).text(iccid), "record eUICC certificate"));
+    }
+
+    result<void> set_state(std::string_view iccid, profile_state to) override
+    {
+        return done(command(stmt::set_state, pg::params{}.text(to_string(to)).text(iccid), "change profile state"));
+    }
+
+    result<void> release_reservation(std::string_view iccid, std::string_view tid) override
+    {
+        return done(command(stmt::release_reservation, pg::params{}.text(iccid).text(tid), "release reservation"));
+    }
+
+    result<void> put_session(const session_record& s) override
+    {
+        return done(
+            command(stmt::put_session,
+                    pg::params{}.text(s.transaction_id).text(s.iccid).text(s.stage).blob(s.data).int64(s.expires_at),
+                    "store session"));
+    }
+
+    result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) override
+    {
+        auto r = query(stmt::get_session, pg::params{}.text(tid).int64(now), "read session");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<session_record>{};
+        session_record s;
+        s.transaction_id = pg::column_text(r->get(), 0, 0);
+        s.iccid = pg::column_text(r->get(), 0, 1);
+        s.stage = pg::column_text(r->get(), 0, 2);
+        s.data = pg::column_bytes(r->get(), 0, 3);
+        s.expires_at = pg::column_int64(r->get(), 0, 4);
+        return std::optional<session_record>{std::move(s)};
+    }
+
+    result<void> delete_session(std::string_view tid) override
+    {
+        return done(command(stmt::delete_session, pg::params{}.text(tid), "delete session"));
+    }
+
+    result<std::size_t> purge_expired_sessions(std::int64_t now) override
+    {
+        return command(stmt::purge_sessions, pg::params{}.int64(now), "purge sessions");
+    }
+
+    result<void> set_setting(std::string_view key, std::string_view value) override
+    {
+        return done(command(stmt::set_setting, pg::params{}.text(key).text(value), "store setting"));
+    }
+
+    result<std::optional<std::string>> get_setting(std::string_view key) override
+    {
+        auto r = query(stmt::get_setting, pg::params{}.text(key), "read setting");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<std::string>{};
+        return std::optional<std::string>{pg::column_text(r->get(), 0, 0)};
+    }
+
+    /// Runs the migrations on a connection of its own, then opens the first pooled one so that a bad URL or
+    /// password shows up here rather than on the first request.
+    result<void> init()
+    {
+        auto c = m_pool.connect();
+        if (!c) return c.take_error();
+        if (auto r = migrate(c->get()); !r)
+            return fail("cannot set up the inventory schema in PostgreSQL at " + m_pool.where() + ": " +
+                        r.error().message);
+        c->reset();
+        auto lease = m_pool.acquire();
+        if (!lease) return lease.take_error();
+        return ok();
+    }
+
+private:
+    // Runs a prepared statement and hands back its result whatever its status; fails only when no
+    // connection could run it. A connection that sat idle may have been cut (server restart, failover,
+    // idle timeout): the statement is then retried once on a fresh connection. That is safe even if the
+    // cut came after the server committed, because every statement is guarded or idempotent: a repeated
+    // reserve by the same session matches again, a repeated transition finds the state moved and says no.
+    result<pg::result_ptr> execute(stmt s, const pg::params& a, const char* what)
+    {
+        const auto& def = statements[static_cast<std::size_t>(s)];
+        for (int attempt = 0;; ++attempt) {
+            auto lease = m_pool.acquire();
+            if (!lease) return lease.take_error();
+            pg::result_ptr r(
+                ::PQexecPrepared(lease->get(), def.name, a.count(), a.values(), a.lengths(), a.formats(), 1));
+            if (::PQstatus(lease->get()) != CONNECTION_BAD && r) return r;
+            const std::string why = pg::one_line(::PQerrorMessage(lease->get()));
+            const bool retry = attempt == 0 && lease->reused();
+            lease->discard();
+            if (retry) {
+                m_pool.drop_idle();
+                continue;
+            }
+            return fail("lost the connection to PostgreSQL at " + m_pool.where() + " (" + what + "): " + why);
+        }
+    }
+
+    result<pg::result_ptr> checked(pg::result_ptr r, ExecStatusType expect, const char* what)
+    {
+        if (::PQresultStatus(r.get()) != expect)
+            return fail(std::string("database error (") + what + "): " + pg::one_line(::PQresultErrorMessage(r.get())));
+        return r;
+    }
+
+    result<pg::result_ptr> query(stmt s, const pg::params& a, const char* what)
+    {
+        auto r = execute(s, a, what);
+        if (!r) return r.take_error();
+        return checked(std::move(*r), PGRES_TUPLES_OK, what);
+    }
+
+    // Runs an INSERT/UPDATE/DELETE and returns how many rows it touched.
+    result<std::size_t> command(stmt s, const pg::params& a, const char* what)
+    {
+        auto r = execute(s, a, what);
+        if (!r) return r.take_error();
+        auto c = checked(std::move(*r), PGRES_COMMAND_OK, what);
+        if (!c) return c.take_error();
+        const char* tuples = ::PQcmdTuples(c->get());
+        std::size_t n = 0;
+        std::from_chars(tuples, tuples + std::strlen(tuples), n);
+        return n;
+    }
+
+    result<std::optional<profile_record>> find_one(stmt s, std::string_view key)
+    {
+        auto r = query(s, pg::params{}.text(key), "read profile");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<profile_record>{};
+        return std::optional<profile_record>{read_profile(r->get(), 0)};
+    }
+
+    static bool is_error(const PGresult* r, const char* sqlstate)
+    {
+        const char* code = ::PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        return code && std::strcmp(code, sqlstate) == 0;
+    }
+
+    static result<void> done(const result<std::size_t>& r) { return r ? ok() : r.take_error(); }
+
+    pg::pool m_pool;
+};
+
+} // namespace
+
+result<std::unique_ptr<inventory>> open_postgres(const std::string& url)
+{
+    auto cfg = pg::parse_url(url);
+    if (!cfg) return cfg.take_error();
+    auto inv = std::make_unique<postgres_inventory>(std::move(*cfg));
+    OPENRSP_TRY_VOID(inv->init());
+    return std::unique_ptr<inventory>(std::move(inv));
+}
+
+} // namespace openrsp::store
