@@ -122,7 +122,8 @@ void BM_smdpp_download_cpu(benchmark::State& state)
 {
     const fs::path run_dir = env().dir / ("run-" + std::to_string(state.range(0)));
     fs::create_directories(run_dir);
-    auto inventory = must(store::open_sqlite((run_dir / "smdpp.db").string()));
+    const char* db_override = std::getenv("OPENRSP_BENCH_DB"); // e.g. ":memory:" to see the storage share
+    auto inventory = must(store::open_sqlite(db_override ? std::string(db_override) : (run_dir / "smdpp.db").string()));
     smdpp::config cfg;
     cfg.address = "smdp.bench.example";
     smdpp::service service(cfg, must(smdpp::load_credentials((env().dir / "pki").string())), *inventory);
@@ -302,6 +303,53 @@ void BM_sqlite_session_roundtrip(benchmark::State& state)
     }
 }
 BENCHMARK(BM_sqlite_session_roundtrip)->Unit(benchmark::kMicrosecond);
+} // namespace
+
+
+namespace {
+// The inventory calls one download makes, in order, without crypto or JSON: the storage share of the budget.
+void BM_store_ops_per_download(benchmark::State& state)
+{
+    const bool postgres = state.range(0) == 1;
+    const char* url = std::getenv("OPENRSP_BENCH_POSTGRES_URL");
+    if (postgres && !url) {
+        state.SkipWithError("set OPENRSP_BENCH_POSTGRES_URL to measure PostgreSQL");
+        return;
+    }
+    auto inv = must(postgres ? store::open_postgres(url)
+                             : store::open_sqlite((env().dir / ("ops-" + std::to_string(getpid()) + ".db")).string()));
+    const bytes upp(1200, 0xA5), meta(120, 0xBF), cert(560, 0x30), session(900, 0x11);
+    static std::uint64_t n = 0; // the benchmark function runs several times on one database
+    for (auto _ : state) {
+        const std::string id = std::to_string(getpid()) + "-" + std::to_string(n++);
+        store::profile_record p;
+        p.iccid = "ICCID" + id;
+        p.matching_id = "MID" + id;
+        p.state = store::profile_state::released;
+        p.description_json = "{}";
+        p.upp = upp;
+        p.metadata = meta;
+        state.PauseTiming();
+        must(inv->add_profile(p));
+        state.ResumeTiming();
+        const std::string tid = "TID" + id;
+        must(inv->put_session({tid, "", "1", session, 4000000000}));
+        (void)must(inv->get_session(tid, 1));
+        (void)must(inv->find_by_matching_id(p.matching_id));
+        (void)must(inv->reserve_for_session(p.iccid, tid, "EID", 1, 4000000000));
+        must(inv->put_session({tid, p.iccid, "2", session, 4000000000}));
+        (void)must(inv->get_session(tid, 1));
+        (void)must(inv->find_by_iccid(p.iccid));
+        (void)must(inv->transition(p.iccid, store::profile_state::released, store::profile_state::downloaded, tid));
+        must(inv->record_delivery(p.iccid, "EID", cert));
+        must(inv->put_session({tid, p.iccid, "3", session, 4000000000}));
+        (void)must(inv->get_session(tid, 1));
+        (void)must(inv->find_by_iccid(p.iccid));
+        (void)must(inv->transition(p.iccid, store::profile_state::downloaded, store::profile_state::installed, tid));
+        must(inv->delete_session(tid));
+    }
+}
+BENCHMARK(BM_store_ops_per_download)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 } // namespace
 
 BENCHMARK_MAIN();

@@ -32,6 +32,8 @@ int main(int argc, char** argv)
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const openrsp::cli::exit_status& e) {
+        return e.code;
     } catch (const openrsp::cli::command_error& e) {
         std::fprintf(stderr, "error: %s\n", e.message.c_str());
         return 1;

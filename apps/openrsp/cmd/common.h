@@ -16,6 +16,11 @@ struct command_error {
     std::string message;
 };
 
+/// Thrown by a verb whose exit code is not 0/1, e.g. `euicc lpac` handing back lpac's own; caught in main.
+struct exit_status {
+    int code;
+};
+
 [[noreturn]] inline void die(std::string message) { throw command_error{std::move(message)}; }
 
 template <class T>
@@ -33,6 +38,8 @@ result<std::string> read_text_file(const std::string& path);
 
 void register_pki(CLI::App& app);
 void register_euicc(CLI::App& app);
+/// `euicc lpac`, registered under the `euicc` group (euicc_lpac.cpp).
+void register_euicc_lpac(CLI::App& euicc_group);
 void register_smdpp(CLI::App& app);
 void register_lpa(CLI::App& app);
 void register_netsim(CLI::App& app);

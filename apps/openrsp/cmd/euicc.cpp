@@ -41,6 +41,8 @@ void register_euicc(CLI::App& app)
             std::printf("  %s  %-8s  %s / %s  IMSI %s\n", p.iccid.c_str(), p.enabled ? "enabled" : "disabled",
                         p.service_provider_name.c_str(), p.profile_name.c_str(), p.imsi.c_str());
     });
+
+    register_euicc_lpac(*euicc);
 }
 
 } // namespace openrsp::cli
