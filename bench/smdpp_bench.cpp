@@ -122,8 +122,10 @@ void BM_smdpp_download_cpu(benchmark::State& state)
 {
     const fs::path run_dir = env().dir / ("run-" + std::to_string(state.range(0)));
     fs::create_directories(run_dir);
-    const char* db_override = std::getenv("OPENRSP_BENCH_DB"); // e.g. ":memory:" to see the storage share
-    auto inventory = must(store::open_sqlite(db_override ? std::string(db_override) : (run_dir / "smdpp.db").string()));
+    // OPENRSP_BENCH_DB: another inventory, e.g. a postgresql:// URL (the database then runs in its own process).
+    const char* db_override = std::getenv("OPENRSP_BENCH_DB");
+    auto inventory =
+        must(store::open_inventory(db_override ? std::string(db_override) : (run_dir / "smdpp.db").string()));
     smdpp::config cfg;
     cfg.address = "smdp.bench.example";
     smdpp::service service(cfg, must(smdpp::load_credentials((env().dir / "pki").string())), *inventory);
@@ -159,7 +161,7 @@ void BM_smdpp_download_cpu(benchmark::State& state)
     for (auto _ : state) {
         // Operator intake and the eUICC side are not part of the measured SM-DP+ download work.
         rsp::profile_description d;
-        d.iccid = "89490000" + std::to_string(10000000000ULL + n++);
+        d.iccid = "8949" + std::to_string(10000 + getpid() % 90000) + std::to_string(1000000000ULL + n++);
         d.imsi = "001010000000001";
         d.ki = bytes(16, 1);
         d.opc = bytes(16, 2);
@@ -311,9 +313,9 @@ namespace {
 void BM_store_ops_per_download(benchmark::State& state)
 {
     const bool postgres = state.range(0) == 1;
-    const char* url = std::getenv("OPENRSP_BENCH_POSTGRES_URL");
-    if (postgres && !url) {
-        state.SkipWithError("set OPENRSP_BENCH_POSTGRES_URL to measure PostgreSQL");
+    const char* url = std::getenv("OPENRSP_BENCH_DB");
+    if (postgres && (!url || std::string_view(url).substr(0, 8) != "postgres")) {
+        state.SkipWithError("set OPENRSP_BENCH_DB=postgresql://... to measure PostgreSQL");
         return;
     }
     auto inv = must(postgres ? store::open_postgres(url)
@@ -340,8 +342,7 @@ void BM_store_ops_per_download(benchmark::State& state)
         must(inv->put_session({tid, p.iccid, "2", session, 4000000000}));
         (void)must(inv->get_session(tid, 1));
         (void)must(inv->find_by_iccid(p.iccid));
-        (void)must(inv->transition(p.iccid, store::profile_state::released, store::profile_state::downloaded, tid));
-        must(inv->record_delivery(p.iccid, "EID", cert));
+        (void)must(inv->deliver(p.iccid, tid, "EID", cert));
         must(inv->put_session({tid, p.iccid, "3", session, 4000000000}));
         (void)must(inv->get_session(tid, 1));
         (void)must(inv->find_by_iccid(p.iccid));

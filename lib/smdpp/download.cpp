@@ -140,12 +140,11 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     auto bpp = m.build_bound_profile_package(*session, **profile, otpk->value);
     if (!bpp) return bpp.take_error();
 
-    // The profile leaves Released exactly once: only the session holding it can move it to Downloaded.
-    auto moved = m.inventory.transition(session->iccid, store::profile_state::released,
-                                        store::profile_state::downloaded, tid_hex);
+    // The profile leaves Released exactly once: only the session holding it can move it to Downloaded, and the
+    // same write binds it to this eUICC.
+    auto moved = m.inventory.deliver(session->iccid, tid_hex, session->eid, session->euicc_certificate);
     if (!moved) return fail("8.8", "4.2", moved.error().message);
     if (!*moved) return fail("8.2", "3.7", "the profile is no longer available for this session");
-    OPENRSP_TRY_VOID(m.inventory.record_delivery(session->iccid, session->eid, session->euicc_certificate));
 
     session->at = session_state::stage::bpp_delivered;
     OPENRSP_TRY_VOID(m.save_session(tid_hex, *session));

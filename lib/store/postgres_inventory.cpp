@@ -44,6 +44,9 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_expiry ON sessions(expires_at);
 CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
 )sql",
+    // v2: RSP sessions live minutes and a lost one only makes a phone start again, so they skip the WAL
+    // (emptied after a server crash); the profile inventory stays fully logged.
+    "ALTER TABLE sessions SET UNLOGGED;",
 };
 
 #define OPENRSP_PG_PROFILE_COLUMNS                                                                                     \
@@ -59,7 +62,7 @@ enum class stmt : std::size_t {
     list_profiles,
     reserve,
     transition,
-    record_delivery,
+    deliver,
     set_state,
     release_reservation,
     put_session,
@@ -95,7 +98,10 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
     {"openrsp_transition",
      "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND state=$3 AND session_tid=$4",
      "tttt"},
-    {"openrsp_record_delivery", "UPDATE profiles SET eid=$1, euicc_certificate=$2 WHERE iccid=$3", "tbt"},
+    {"openrsp_deliver",
+     "UPDATE profiles SET state='downloaded', eid=$1, euicc_certificate=$2, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$3 AND state='released' AND session_tid=$4",
+     "tbtt"},
     {"openrsp_set_state", "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2", "tt"},
     {"openrsp_release_reservation",
      "UPDATE profiles SET session_tid='', session_expires_at=0 WHERE iccid=$1 AND session_tid=$2 AND state='released'",
@@ -254,10 +260,11 @@ public:
         return *n == 1;
     }
 
-    result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view der) override
+    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der) override
     {
-        return done(
-            command(stmt::record_delivery, pg::params{}.text(eid).blob(der).text(iccid), "record eUICC certificate"));
+        auto n = command(stmt::deliver, pg::params{}.text(eid).blob(der).text(iccid).text(tid), "record delivery");
+        if (!n) return n.take_error();
+        return *n == 1;
     }
 
     result<void> set_state(std::string_view iccid, profile_state to) override

@@ -48,19 +48,49 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_expiry ON sessions(expires_at);
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // v2: sessions moved to their own attached database (see attach_sessions).
+    "DROP TABLE IF EXISTS main.sessions;",
 };
 
 class sqlite_inventory final : public inventory {
 public:
     explicit sqlite_inventory(sqlite3* db) : m_db(db) {}
 
-    result<void> init()
+    result<void> init(const std::string& path)
+    {
+        OPENRSP_TRY_VOID(migrate());
+        return attach_sessions(path);
+    }
+
+    // RSP sessions live minutes and a lost one only makes a phone start its download again, so they sit in a
+    // separate database file written without an fsync per commit; the profile inventory keeps FULL.
+    result<void> attach_sessions(const std::string& path)
+    {
+        const bool in_memory = path.empty() || path == ":memory:";
+        const std::string file = in_memory ? ":memory:" : path + "-sessions";
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(m_db.get(), "ATTACH DATABASE ? AS rsp_sessions", -1, &raw, nullptr) != SQLITE_OK)
+            return fail(std::string("database error: ") + sqlite3_errmsg(m_db.get()));
+        stmt_ptr attach(raw);
+        bind_text(attach.get(), 1, file);
+        if (sqlite3_step(attach.get()) != SQLITE_DONE)
+            return fail("cannot open the session database " + file + ": " + sqlite3_errmsg(m_db.get()));
+        if (!in_memory) OPENRSP_TRY_VOID(exec("PRAGMA rsp_sessions.journal_mode=WAL"));
+        OPENRSP_TRY_VOID(exec("PRAGMA rsp_sessions.synchronous=NORMAL"));
+        return exec("CREATE TABLE IF NOT EXISTS rsp_sessions.sessions (tid TEXT PRIMARY KEY, iccid TEXT NOT NULL "
+                    "DEFAULT '', stage TEXT NOT NULL, data BLOB NOT NULL, expires_at INTEGER NOT NULL);"
+                    "CREATE INDEX IF NOT EXISTS rsp_sessions.sessions_expiry ON sessions(expires_at);");
+    }
+
+    result<void> migrate()
     {
         // The busy timeout comes first: another process opening the same file at once holds the lock that
         // switching to WAL needs.
         sqlite3_busy_timeout(m_db.get(), 5000);
         OPENRSP_TRY_VOID(exec("PRAGMA journal_mode=WAL"));
-        OPENRSP_TRY_VOID(exec("PRAGMA synchronous=NORMAL"));
+        // FULL: a commit is on disk before the SM-DP+ answers. NORMAL would let a power cut undo a delivered
+        // BPP's Downloaded state and its EID binding, and the profile could then be issued a second time.
+        OPENRSP_TRY_VOID(exec("PRAGMA synchronous=FULL"));
         OPENRSP_TRY_VOID(exec("PRAGMA foreign_keys=ON"));
         const int target = static_cast<int>(std::size(migrations));
         for (;;) {
@@ -167,16 +197,18 @@ public:
         return sqlite3_changes(m_db.get()) == 1;
     }
 
-    result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view der) override
+    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(6, "UPDATE profiles SET eid=?, euicc_certificate=? WHERE iccid=?");
+        auto s = stmt(6, "UPDATE profiles SET state='downloaded', eid=?, euicc_certificate=?, "
+                         "updated_at=strftime('%s','now') WHERE iccid=? AND state='released' AND session_tid=?");
         if (!s) return s.take_error();
         bind_text(*s, 1, eid);
         bind_blob(*s, 2, der);
         bind_text(*s, 3, iccid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record eUICC certificate");
-        return ok();
+        bind_text(*s, 4, tid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record delivery");
+        return sqlite3_changes(m_db.get()) == 1;
     }
 
     result<void> set_state(std::string_view iccid, profile_state to) override
@@ -205,7 +237,7 @@ public:
     result<void> put_session(const session_record& r) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(9, "INSERT INTO sessions(tid, iccid, stage, data, expires_at) VALUES(?,?,?,?,?) "
+        auto s = stmt(9, "INSERT INTO rsp_sessions.sessions(tid, iccid, stage, data, expires_at) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(tid) DO UPDATE SET iccid=excluded.iccid, stage=excluded.stage, "
                          "data=excluded.data, expires_at=excluded.expires_at");
         if (!s) return s.take_error();
@@ -221,7 +253,7 @@ public:
     result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(10, "SELECT tid, iccid, stage, data, expires_at FROM sessions WHERE tid=? AND expires_at>?");
+        auto s = stmt(10, "SELECT tid, iccid, stage, data, expires_at FROM rsp_sessions.sessions WHERE tid=? AND expires_at>?");
         if (!s) return s.take_error();
         bind_text(*s, 1, tid);
         sqlite3_bind_int64(*s, 2, now);
@@ -240,7 +272,7 @@ public:
     result<void> delete_session(std::string_view tid) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(11, "DELETE FROM sessions WHERE tid=?");
+        auto s = stmt(11, "DELETE FROM rsp_sessions.sessions WHERE tid=?");
         if (!s) return s.take_error();
         bind_text(*s, 1, tid);
         if (sqlite3_step(*s) != SQLITE_DONE) return db_error("delete session");
@@ -250,7 +282,7 @@ public:
     result<std::size_t> purge_expired_sessions(std::int64_t now) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(12, "DELETE FROM sessions WHERE expires_at<=?");
+        auto s = stmt(12, "DELETE FROM rsp_sessions.sessions WHERE expires_at<=?");
         if (!s) return s.take_error();
         sqlite3_bind_int64(*s, 1, now);
         if (sqlite3_step(*s) != SQLITE_DONE) return db_error("purge sessions");
@@ -418,7 +450,7 @@ result<std::unique_ptr<inventory>> open_sqlite(const std::string& path)
         return fail("cannot open the inventory database " + path + ": " + msg);
     }
     auto inv = std::make_unique<sqlite_inventory>(raw);
-    if (auto r = inv->init(); !r) return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
+    if (auto r = inv->init(path); !r) return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
     return std::unique_ptr<inventory>(std::move(inv));
 }
 

@@ -64,8 +64,10 @@ public:
     /// Compare-and-set: moves `from` -> `to` only if the profile is in `from` and held by session `tid`.
     virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
                                     std::string_view tid) = 0;
-    /// Binds the profile to the eUICC it was delivered to (EID and certificate, to verify its notifications).
-    virtual result<void> record_delivery(std::string_view iccid, std::string_view eid, byte_view euicc_certificate) = 0;
+    /// The Bound Profile Package went out: Released -> Downloaded, only for the session holding the profile, and
+    /// in the same write the profile is bound to that eUICC (EID, and its certificate to verify its notifications).
+    virtual result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid,
+                                 byte_view euicc_certificate) = 0;
     /// Unconditional state change, used for notifications about the installed profile.
     virtual result<void> set_state(std::string_view iccid, profile_state to) = 0;
     /// Lets go of a session's reservation if the profile is still Released (cancelled download).

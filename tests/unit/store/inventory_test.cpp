@@ -121,9 +121,14 @@ TEST_P(inventory_test, every_field_round_trips_byte_for_byte)
     EXPECT_TRUE((*m_inv->find_by_iccid("8949000000000000026"))->confirmation_code_hash.empty());
 
     const bytes cert{0x30, 0x82, 0x00, 0x00, 0x00, 0x01};
-    ASSERT_TRUE(m_inv->record_delivery(iccid1, "EID9", cert));
-    EXPECT_EQ((*m_inv->find_by_iccid(iccid1))->euicc_certificate, cert);
-    EXPECT_EQ((*m_inv->find_by_iccid(iccid1))->eid, "EID9");
+    const std::string iccid2 = "8949000000000000026";
+    ASSERT_TRUE(*m_inv->reserve_for_session(iccid2, "T9", "EID9", 100, 400));
+    EXPECT_FALSE(*m_inv->deliver(iccid2, "T8", "EID9", cert)); // not the holding session
+    EXPECT_TRUE(*m_inv->deliver(iccid2, "T9", "EID9", cert));
+    EXPECT_FALSE(*m_inv->deliver(iccid2, "T9", "EID9", cert)); // already delivered: never twice
+    EXPECT_EQ((*m_inv->find_by_iccid(iccid2))->euicc_certificate, cert);
+    EXPECT_EQ((*m_inv->find_by_iccid(iccid2))->eid, "EID9");
+    EXPECT_EQ((*m_inv->find_by_iccid(iccid2))->state, profile_state::downloaded);
 }
 
 TEST_P(inventory_test, when_iccid_or_matching_id_repeats_then_add_fails_and_changes_nothing)
@@ -163,10 +168,10 @@ TEST_P(inventory_test, reservation_is_exclusive_until_it_expires)
     EXPECT_TRUE(*m_inv->reserve_for_session(iccid1, "T2", "EID1", 450, 700));
     // An expired, undelivered attempt does not bind the EID: another eUICC may take the order.
     EXPECT_TRUE(*m_inv->reserve_for_session(iccid1, "T3", "EID2", 800, 900));
-    // Once delivered to EID2, the profile belongs to it.
-    ASSERT_TRUE(m_inv->record_delivery(iccid1, "EID2", bytes{0x30, 0x00}));
+    // Once delivered to EID2, the profile belongs to it and is no longer Released for anyone.
+    ASSERT_TRUE(*m_inv->deliver(iccid1, "T3", "EID2", bytes{0x30, 0x00}));
     EXPECT_FALSE(*m_inv->reserve_for_session(iccid1, "T4", "EID1", 1000, 1300));
-    EXPECT_TRUE(*m_inv->reserve_for_session(iccid1, "T5", "EID2", 1000, 1300));
+    EXPECT_FALSE(*m_inv->reserve_for_session(iccid1, "T5", "EID2", 1000, 1300));
     EXPECT_EQ((*m_inv->find_by_iccid(iccid1))->eid, "EID2");
     EXPECT_FALSE(*m_inv->reserve_for_session("8949000000000000999", "T6", "EID2", 2000, 2300)); // unknown ICCID
 }
