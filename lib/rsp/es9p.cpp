@@ -70,11 +70,10 @@ result<json> parse_response(std::string_view text)
         reason = scd->value("reasonCode", "");
         message = scd->value("message", "");
     }
-    std::string text_out = "the SM-DP+ refused the request";
-    if (!subject.empty()) {
-        text_out += ": " + describe_status(subject, reason) + " (" + subject + "/" + reason + ")";
-    }
-    if (!message.empty()) text_out += ": " + message;
+    // One sentence: the server's own words when it gave some, else the meaning of the code; the code last.
+    std::string text_out = "the SM-DP+ refused: ";
+    text_out += !message.empty() ? message : describe_status(subject, reason);
+    if (!subject.empty()) text_out += " (SGP.22 " + subject + "/" + reason + ")";
     return fail(std::move(subject), std::move(reason), std::move(text_out));
 }
 
