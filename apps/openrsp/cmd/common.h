@@ -2,6 +2,8 @@
 // Shared by the CLI verbs: one way to fail, read files and open the parties.
 
 #include "openrsp/core/result.h"
+#include "openrsp/euicc/virtual_euicc.h"
+#include "openrsp/rsp/saip.h"
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +37,9 @@ inline void must(result<void> r)
 }
 
 result<std::string> read_text_file(const std::string& path);
+
+/// Runs AKA between a network that knows `subscriber` and the eUICC's enabled profile; returns the IMSI.
+std::string attach_enabled_profile(const euicc::virtual_euicc& chip, const rsp::profile_description& subscriber);
 
 void register_pki(CLI::App& app);
 void register_euicc(CLI::App& app);

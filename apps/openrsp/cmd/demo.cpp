@@ -5,7 +5,6 @@
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/http/server.h"
 #include "openrsp/lpa/download.h"
-#include "openrsp/netsim/netsim.h"
 #include "openrsp/pki/pki.h"
 #include "openrsp/qr/qr.h"
 #include "openrsp/smdpp/smdpp.h"
@@ -178,19 +177,9 @@ void run_demo(const demo_args& a)
     const std::size_t http0 = http.stats().bytes_sent + http.stats().bytes_received;
     // The enable notification goes to the SM-DP+ like a phone would send it.
     (void)lpa::process_notifications(es10, http);
-    const euicc::stored_profile* active = nullptr;
-    const auto profiles = chip->profiles();
-    for (const auto& p : profiles)
-        if (p.enabled) active = &p;
-    if (!active) die("the eUICC reports no enabled profile after EnableProfile");
-    netsim::hss network;
-    must(network.add_subscriber(profile.imsi, profile.ki, profile.opc));
-    netsim::sqn_t sqn_last = 0;
-    must(netsim::attach(network, active->imsi, [&](byte_view rand, byte_view autn) {
-        return netsim::usim_authenticate(active->ki, active->opc, rand, autn, sqn_last);
-    }));
+    const std::string imsi = attach_enabled_profile(*chip, profile);
     print_step(7, "Enable+attach", ms_since(t), http.stats().bytes_sent + http.stats().bytes_received - http0,
-               es10.bytes_moved() - apdu0, "EnableProfile; AKA with IMSI " + active->imsi + ": attached");
+               es10.bytes_moved() - apdu0, "EnableProfile; AKA with IMSI " + imsi + ": attached");
 
     const auto state = must(inventory->find_by_iccid(profile.iccid));
     std::printf("\nactivation complete in %.1f ms: %zu B over HTTPS, %zu B in %zu APDUs; SM-DP+ says profile is %s\n",

@@ -4,9 +4,25 @@
 #include "openrsp/netsim/netsim.h"
 #include "openrsp/smdpp/smdpp.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace openrsp::cli {
+
+std::string attach_enabled_profile(const euicc::virtual_euicc& chip, const rsp::profile_description& subscriber)
+{
+    const auto profiles = chip.profiles();
+    const auto enabled = std::find_if(profiles.begin(), profiles.end(), [](const auto& p) { return p.enabled; });
+    if (enabled == profiles.end()) die("the eUICC has no enabled profile");
+    // The network knows the subscriber from the operator; the card answers with what it installed.
+    netsim::hss network;
+    must(network.add_subscriber(subscriber.imsi, subscriber.ki, subscriber.opc));
+    netsim::sqn_t sqn_last = 0;
+    must(netsim::attach(network, enabled->imsi, [&](byte_view rand, byte_view autn) {
+        return netsim::usim_authenticate(enabled->ki, enabled->opc, rand, autn, sqn_last);
+    }));
+    return enabled->imsi;
+}
 
 void register_netsim(CLI::App& app)
 {
@@ -21,18 +37,8 @@ void register_netsim(CLI::App& app)
     attach->callback([euicc_path, profile] {
         auto chip = must(euicc::virtual_euicc::open(*euicc_path));
         auto desc = must(smdpp::parse_profile_description(must(read_text_file(*profile))));
-        const euicc::stored_profile* enabled = nullptr;
-        const auto profiles = chip->profiles();
-        for (const auto& p : profiles)
-            if (p.enabled) enabled = &p;
-        if (!enabled) die("the eUICC has no enabled profile");
-        netsim::hss network;
-        must(network.add_subscriber(desc.imsi, desc.ki, desc.opc));
-        netsim::sqn_t sqn_last = 0;
-        must(netsim::attach(network, enabled->imsi, [&](byte_view rand, byte_view autn) {
-            return netsim::usim_authenticate(enabled->ki, enabled->opc, rand, autn, sqn_last);
-        }));
-        std::printf("attached: IMSI %s authenticated (Milenage AKA)\n", enabled->imsi.c_str());
+        const std::string imsi = attach_enabled_profile(*chip, desc);
+        std::printf("attached: IMSI %s authenticated (Milenage AKA)\n", imsi.c_str());
     });
 }
 
