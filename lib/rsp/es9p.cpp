@@ -70,10 +70,16 @@ result<json> parse_response(std::string_view text)
         reason = scd->value("reasonCode", "");
         message = scd->value("message", "");
     }
-    // One sentence: the server's own words when it gave some, else the meaning of the code; the code last.
+    // One sentence: our meaning of the code when we know the pair (servers' texts range from a full sentence
+    // to a bare "Refused"), the server's words as detail, the code last.
+    const std::string known = specific_status(subject, reason);
     std::string text_out = "the SM-DP+ refused: ";
-    text_out += !message.empty() ? message : describe_status(subject, reason);
-    if (!subject.empty()) text_out += " (SGP.22 " + subject + "/" + reason + ")";
+    if (!known.empty()) text_out += known;
+    else text_out += !message.empty() ? message : describe_status(subject, reason);
+    std::string detail;
+    if (!known.empty() && !message.empty() && message != known) detail = "server: \"" + message + "\"";
+    if (!subject.empty()) detail += (detail.empty() ? "" : "; ") + std::string("SGP.22 ") + subject + "/" + reason;
+    if (!detail.empty()) text_out += " (" + detail + ")";
     return fail(std::move(subject), std::move(reason), std::move(text_out));
 }
 
@@ -290,11 +296,15 @@ result<void> parse_header_only_response(std::string_view text)
     return ok();
 }
 
-std::string describe_status(std::string_view subject, std::string_view reason)
+namespace {
+struct status_entry {
+    std::string_view subject, reason, text;
+};
+} // namespace
+
+std::string specific_status(std::string_view subject, std::string_view reason)
 {
-    struct entry {
-        std::string_view subject, reason, text;
-    };
+    using entry = status_entry;
     // SGP.22 §5.2.6 / ES9+ function tables; the specific pairs first, then generic subjects.
     static constexpr entry specific[] = {
         {"8.8.1", "3.8", "the activation code is for another SM-DP+ address"},
@@ -323,6 +333,13 @@ std::string describe_status(std::string_view subject, std::string_view reason)
     };
     for (const auto& e : specific)
         if (e.subject == subject && e.reason == reason) return std::string(e.text);
+    return {};
+}
+
+std::string describe_status(std::string_view subject, std::string_view reason)
+{
+    using entry = status_entry;
+    if (auto known = specific_status(subject, reason); !known.empty()) return known;
     static constexpr entry generic_reason[] = {
         {"", "1.1", "unknown"}, {"", "1.2", "not allowed"}, {"", "2.1", "invalid"},
         {"", "2.2", "mandatory element missing"}, {"", "3.1", "unsupported"}, {"", "3.3", "already in use"},

@@ -91,6 +91,8 @@ result<void> parse_header_only_response(std::string_view json);
 
 /// \brief Plain-language meaning of a subject/reason pair (SGP.22 §5.2.6 tables), for CLI messages.
 std::string describe_status(std::string_view subject, std::string_view reason);
+/// \brief The meaning of a pair listed for ES9+ functions; empty if the pair is not a specific one.
+std::string specific_status(std::string_view subject, std::string_view reason);
 
 /// \brief transactionId hex text (case-insensitive) <-> bytes; 1..16 bytes.
 result<bytes> transaction_id_from_hex(std::string_view hex_text);

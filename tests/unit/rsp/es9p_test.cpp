@@ -82,3 +82,20 @@ TEST(es9p, empty_body_is_a_successful_header_only_response)
     EXPECT_TRUE(es9p::parse_header_only_response(""));
     EXPECT_TRUE(es9p::parse_header_only_response(es9p::success_header_only("01")));
 }
+
+TEST(es9p, when_server_text_is_terse_then_the_known_meaning_leads_and_the_server_text_is_kept)
+{
+    // osmo-smdpp answers an unknown matching ID with the bare word "Refused".
+    auto r = es9p::parse_authenticate_client_response(
+        es9p::failure_json(openrsp::error::rsp("8.2.6", "3.8", "Refused")));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message,
+              "the SM-DP+ refused: the matching ID is unknown or already used (server: \"Refused\"; SGP.22 8.2.6/3.8)");
+}
+
+TEST(es9p, when_pair_is_not_a_specific_one_then_the_server_text_is_the_sentence)
+{
+    auto r = es9p::parse_header_only_response(es9p::failure_json(openrsp::error::rsp("1.6", "3.1", "unknown function")));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "the SM-DP+ refused: unknown function (SGP.22 1.6/3.1)");
+}
