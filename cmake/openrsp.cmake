@@ -10,6 +10,12 @@ if(OPENRSP_SANITIZE)
                                                          -fno-sanitize-recover=undefined)
     target_link_options(openrsp_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(OPENRSP_BUILD_FUZZ)
+    # Coverage instrumentation everywhere; only the fuzz executables link libFuzzer's main (-fsanitize=fuzzer).
+    target_compile_options(openrsp_build_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                         -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(openrsp_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
 
 # openrsp_add_library(name SOURCES ... DEPS ...): static library openrsp_<name>, alias openrsp::<name>.
 function(openrsp_add_library name)

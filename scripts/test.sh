@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite: once optimized, once under ASan/UBSan.
+# Sets up, builds and runs the whole test suite: once optimized, once under ASan/UBSan, then the fuzz targets.
 # OPENRSP_TEST_SANITIZE=0 skips the sanitizer pass (local quick runs); CI runs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +60,13 @@ if [ "${OPENRSP_TEST_SANITIZE:-1}" != "0" ]; then
     cmake --build build-asan -j "$jobs"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j "$jobs" --timeout 600)
+fi
+
+# libFuzzer targets (tests/fuzz): a clang configuration that builds only the fuzz executables and runs each for a
+# bounded time (OPENRSP_FUZZ_TIME seconds, ctest label "fuzz"). OPENRSP_TEST_FUZZ=0 skips it.
+if [ "${OPENRSP_TEST_FUZZ:-1}" != "0" ]; then
+    cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+        -DCMAKE_CXX_COMPILER=clang++-14 -DOPENRSP_BUILD_FUZZ=ON -DOPENRSP_BUILD_BENCH=OFF -DOPENRSP_WERROR=ON
+    cmake --build build-fuzz -j "$jobs" --target euicc_apdu_fuzz
+    (cd build-fuzz && ctest -L fuzz --output-on-failure)
 fi

@@ -244,6 +244,7 @@ es10_reply euicc_impl::dispatch(byte_view request)
     case rsp::tag::authenticate_server: return es10_reply::of(authenticate_server(t));
     case rsp::tag::prepare_download: return es10_reply::of(prepare_download(t));
     case rsp::tag::cancel_session: return es10_reply::of(cancel_session(t));
+    case rsp::tag::get_rat: return es10_reply::of(get_rat());
     case rsp::tag::list_notification: return es10_reply::of(list_notification(t));
     case rsp::tag::retrieve_notifications_list: return es10_reply::of(retrieve_notifications(t));
     case rsp::tag::notification_sent: return es10_reply::of(remove_notification(t));
@@ -331,5 +332,11 @@ private:
 } // namespace
 
 std::unique_ptr<rsp::card_transport> euicc_impl::make_transport() { return std::make_unique<inproc_transport>(*this); }
+
+void euicc_impl::set_cat_busy(bool busy)
+{
+    std::lock_guard lock(m_mutex);
+    m_cat_busy = busy;
+}
 
 } // namespace openrsp::euicc::detail

@@ -4,6 +4,8 @@
 
 #include "euicc_impl.h"
 
+#include "openrsp/rsp/activation_code.h"
+
 #include <algorithm>
 
 namespace openrsp::euicc::detail {
@@ -84,9 +86,7 @@ bytes euicc_impl::get_euicc_info1() const
 /// SGP.22 §5.7.8 GetEUICCInfo2 -> EUICCInfo2 `BF22` (field order of rsp.asn v2.2.2, facts §5.1).
 bytes euicc_impl::euicc_info2_tlv() const
 {
-    std::size_t used = 0;
-    for (const auto& p : m_state.profiles) used += p.upp.size() + 512;
-    const std::size_t free_nvm = used >= nvm_capacity ? 0 : nvm_capacity - used;
+    const std::size_t free_nvm = std::min<std::size_t>(free_memory(m_state), 0xFFFFFFFF);
 
     // extCardResource: TS 102 226 §8.2.1.3.2 TLVs: installed applications, free NVM, free RAM.
     der::writer ext;
@@ -105,7 +105,10 @@ bytes euicc_impl::euicc_info2_tlv() const
     w.add_named_bits(0x85, {1, 4});                 // uiccCapability: usimSupport, akaMilenage
     w.add(0x86, bytes{0x09, 0x02, 0x00});           // ts102241Version
     w.add(0x87, bytes{0x02, 0x03, 0x00});           // globalplatformVersion
-    w.add_named_bits(0x88, {0, 3});                 // rspCapability: additionalProfile, testProfileSupport
+    if (m_state.limits.test_profiles_supported)
+        w.add_named_bits(0x88, {0, 3}); // rspCapability: additionalProfile, testProfileSupport
+    else
+        w.add_named_bits(0x88, {0});
     add_pkid_list(w, 0xA9, verification_cis(m_creds));
     add_pkid_list(w, 0xAA, signing_cis(m_creds));
     w.add_uint(0x8B, 2);                            // euiccCategory: mediumEuicc
@@ -124,7 +127,18 @@ bytes euicc_impl::get_euicc_challenge()
     return w.finish();
 }
 
+/// SGP.22 §5.7.22 GetRAT: the Rules Authorisation Table the LPA shows before a PPR profile is installed.
+bytes euicc_impl::get_rat() const { return encode_rat_response(m_state.rat); }
+
 /// SGP.22 §5.7.13 AuthenticateServer.
+///
+/// What is checked on CERT.DPauth: it chains to the CI named by euiccCiPKIdToBeUsed (else ciPKUnknown or
+/// invalidCertificate), carries the dp-auth policy and an SM-DP+ OID (invalidOid), uses the CI's curve
+/// (unsupportedCurve) and verifies serverSignature1 (invalidSignature). Its validity period is not checked:
+/// card eUICCs have no trusted clock (facts §7.4), and rejecting on the host clock would make the virtual card
+/// stricter than real ones. serverAddress is not compared with anything: v2.2.2 gives the eUICC no reference
+/// address and no error code for it (the LPA checks it against the address it used, facts §7.4); it must only be
+/// a well-formed FQDN, because it is kept in the PIR's notificationAddress.
 bytes euicc_impl::authenticate_server(const der::tlv& request)
 {
     constexpr der::tag_t outer = rsp::tag::authenticate_server;
@@ -154,6 +168,9 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
     const auto error = [&](auth_error e) { return error_response(outer, tid_value, static_cast<unsigned>(e)); };
     if (!tid || tid->value.empty() || tid->value.size() > 16 || !echoed_challenge || !address || !server_challenge)
         return error(auth_error::undefined);
+    // No GetEUICCChallenge since the last AuthenticateServer: nothing this request can belong to.
+    if (challenge.empty()) return error(auth_error::no_session_context);
+    if (!rsp::is_valid_smdp_address(to_string(address->value))) return error(auth_error::undefined);
 
     // euiccCiPKIdToBeUsed names the CI the SM-DP+ chains to; it must be one we can verify with.
     std::optional<std::size_t> ci_index;
@@ -176,7 +193,7 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
     // SGP.22 signs the raw ServerSigned1 TLV as received, never a re-encoding.
     if (!crypto::ecdsa_verify(dpauth->public_key(), signed1->raw, sig1->value, crypto::sig_format::raw_rs))
         return error(auth_error::invalid_signature);
-    if (challenge.empty() || !std::ranges::equal(challenge, echoed_challenge->value))
+    if (!std::ranges::equal(challenge, echoed_challenge->value))
         return error(auth_error::euicc_challenge_mismatch);
 
     der::writer e1;

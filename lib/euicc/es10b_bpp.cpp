@@ -205,6 +205,9 @@ std::optional<bpp_failure> bpp_loader::finish_metadata()
         if (!v || *v > 2) return fail_with(install_error_reason::unsupported_profile_class);
         p.info.profile_class = static_cast<unsigned>(*v);
     }
+    // SGP.21 TPRO1: without testProfileSupport it shall not be possible to download a Test Profile.
+    if (p.info.profile_class == 0 && !m_card.m_state.limits.test_profiles_supported)
+        return fail_with(install_error_reason::unsupported_profile_class);
     if (const auto t = r.find(rsp::tag::icon_type)) {
         auto v = der::decode_uint(t->value);
         if (!v || *v > 1) return fail_with(install_error_reason::incorrect_input_values);
@@ -218,8 +221,13 @@ std::optional<bpp_failure> bpp_loader::finish_metadata()
     if (const auto t = r.find(rsp::tag::profile_owner)) p.profile_owner.assign(t->value.begin(), t->value.end());
     if (const auto t = r.find(rsp::tag::profile_policy_rules)) p.ppr.assign(t->value.begin(), t->value.end());
     // Refuse early: the LPA stops sending once it sees the error, so no UPP is transferred in vain.
-    for (const auto& existing : m_card.m_state.profiles)
+    const card_state& card = m_card.m_state;
+    for (const auto& existing : card.profiles)
         if (existing.iccid_bcd == p.iccid_bcd) return fail_with(install_error_reason::iccid_already_exists);
+    // SGP.22 §2.9.2.2: PPR1/PPR2 need a RAT rule naming the Profile Owner.
+    if (!ppr_allowed(card.rat, p.ppr, p.profile_owner)) return fail_with(install_error_reason::ppr_not_allowed);
+    if (card.profiles.size() >= card.limits.max_profiles || free_memory(card) == 0)
+        return fail_with(install_error_reason::insufficient_memory);
     m_s.pending = std::move(p);
     m_s.stage = bpp_stage::expect_second87_or_86;
     return std::nullopt;
@@ -262,7 +270,9 @@ std::optional<bpp_failure> bpp_loader::segment_86(const der::tlv& t)
     if (t.tag != 0x86) return fail_with(install_error_reason::scp03t_structure_error);
     auto p = m_s.channel->unwrap_encrypted(t.raw);
     if (!p) return fail_with(install_error_reason::scp03t_security_error);
-    if (m_s.upp.size() + p->size() > nvm_capacity) return fail_with(install_error_reason::insufficient_memory);
+    // The profile's own overhead is counted too, so a UPP that fits here also fits at install().
+    if (m_s.upp.size() + p->size() + per_profile_overhead > free_memory(m_card.m_state))
+        return fail_with(install_error_reason::insufficient_memory);
     append(m_s.upp, *p);
     return std::nullopt;
 }
@@ -413,7 +423,8 @@ bytes bpp_loader::install(std::optional<bpp_failure>& failure)
         notification_record{seq, rsp::notification_event::install, m_s.server_address, p.iccid_bcd, *out});
     next.profiles.push_back(std::move(p));
     // Profile and notification reach the disk in the same write: there is no state with one and not the other.
-    if (!m_card.commit(std::move(next))) return fail_with(install_error_reason::insufficient_memory);
+    // A failed write is no memory shortage the SM-DP+ could act on: report it as unknown.
+    if (!m_card.commit(std::move(next))) return fail_with(install_error_reason::unknown);
     return std::move(*out);
 }
 

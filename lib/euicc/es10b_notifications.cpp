@@ -61,6 +61,12 @@ result<void> euicc_impl::add_other_notifications(card_state& s, const profile_re
 /// SGP.22 §5.7.9 ListNotification: the metadata of each pending notification, optionally filtered by PMO.
 bytes euicc_impl::list_notification(const der::tlv& request) const
 {
+    // listNotificationsResultError undefinedError: the only failure v2.2.2 defines, for a body we cannot read.
+    if (!request.value.empty() && !der::reader(request.value).all()) {
+        der::writer w;
+        w.begin(rsp::tag::list_notification).add_uint(0x81, 127).end();
+        return w.finish();
+    }
     const auto filter = der::reader(request.value).find(0x81);
     der::writer w;
     w.begin(rsp::tag::list_notification).begin(0xA0);
@@ -82,7 +88,12 @@ bytes euicc_impl::retrieve_notifications(const der::tlv& request) const
         const der::reader c(criteria->value);
         if (const auto s = c.find(0x80)) {
             auto v = der::decode_uint(s->value);
-            if (!v) return simple_result(outer, 127);
+            if (!v) {
+                // notificationsListResultError [1] undefinedError.
+                der::writer w;
+                w.begin(outer).add_uint(0x81, 127).end();
+                return w.finish();
+            }
             by_seq = *v;
         }
         by_pmo = c.find(0x81);

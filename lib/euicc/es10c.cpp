@@ -18,6 +18,7 @@ constexpr unsigned result_ok = 0;
 constexpr unsigned result_not_found = 1;
 constexpr unsigned result_wrong_state = 2;
 constexpr unsigned result_disallowed_by_policy = 3;
+constexpr unsigned result_cat_busy = 5;
 constexpr unsigned result_undefined = 127;
 
 /// profilePolicyRules bits (SGP.22 §2.9.1): ppr1 forbids disabling, ppr2 forbids deleting.
@@ -138,6 +139,8 @@ bytes euicc_impl::enable_profile(const der::tlv& request)
     profile_record* target = find_profile(next.profiles, *id);
     if (!target) return simple_result(outer, result_not_found);
     if (target->info.enabled) return simple_result(outer, result_wrong_state);
+    // A profile switch during a proactive session would pull the NAA away under the running command.
+    if (m_cat_busy) return simple_result(outer, result_cat_busy);
     for (auto& p : next.profiles) {
         if (!p.info.enabled) continue;
         if (ppr_forbids(p, ppr1_no_disable)) return simple_result(outer, result_disallowed_by_policy);
@@ -163,6 +166,7 @@ bytes euicc_impl::disable_profile(const der::tlv& request)
     if (!target) return simple_result(outer, result_not_found);
     if (!target->info.enabled) return simple_result(outer, result_wrong_state);
     if (ppr_forbids(*target, ppr1_no_disable)) return simple_result(outer, result_disallowed_by_policy);
+    if (m_cat_busy) return simple_result(outer, result_cat_busy);
     target->info.enabled = false;
     if (!add_other_notifications(next, *target, rsp::notification_event::disable))
         return simple_result(outer, result_undefined);
@@ -246,6 +250,7 @@ bytes euicc_impl::memory_reset(const der::tlv& request)
     constexpr der::tag_t outer = rsp::tag::euicc_memory_reset;
     const auto opts = der::reader(request.value).find(0x82);
     if (!opts || opts->value.empty()) return simple_result(outer, result_undefined);
+    if (m_cat_busy) return simple_result(outer, result_cat_busy);
     const bool operational = der::bit_is_set(opts->value, 0);
     const bool test = der::bit_is_set(opts->value, 1);
     const bool address = der::bit_is_set(opts->value, 2);

@@ -10,6 +10,8 @@
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/rsp/tags.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <array>
 #include <cstdint>
 #include <mutex>
@@ -53,7 +55,23 @@ struct card_state {
     std::uint64_t next_seq = 1;
     std::vector<profile_record> profiles;
     std::vector<notification_record> notifications;
+    card_limits limits;
+    std::vector<rat_rule> rat = default_rat();
 };
+
+// policy.cpp: capacity, profile class and Profile Policy Rules (SGP.22 §2.9).
+/// NVM the installed profiles take (UPP plus a fixed overhead each), as extCardResource reports it.
+std::size_t used_memory(const card_state& s);
+/// Free NVM for a new profile.
+std::size_t free_memory(const card_state& s);
+/// True if the RAT lets a Profile whose profileOwner is `owner_tlv_value` (B7 contents) carry the PPRs set in
+/// `ppr` (profilePolicyRules BIT STRING contents). Profiles without PPR1/PPR2 are always allowed.
+bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owner_tlv_value);
+/// GetRAT `BF43` response (SGP.22 ES10b.GetRAT, §5.7.22; rsp.asn GetRatResponse).
+bytes encode_rat_response(const std::vector<rat_rule>& rat);
+/// Card settings and RAT to and from the file's JSON (missing keys: defaults, for files of older versions).
+void policy_to_json(const card_state& s, nlohmann::json& j);
+void policy_from_json(const nlohmann::json& j, card_state& s);
 
 /// \brief Serialises the state to the JSON file format.
 std::string serialise(const card_state& s);
@@ -110,7 +128,8 @@ struct channel_state {
 
 inline constexpr std::size_t max_channels = 20;
 inline constexpr std::size_t max_request_size = 2 * 1024 * 1024;
-inline constexpr std::size_t nvm_capacity = 4 * 1024 * 1024; ///< what extCardResource pretends to have
+/// NVM one installed profile costs on top of its UPP (ISD-P, metadata); see used_memory().
+inline constexpr std::size_t per_profile_overhead = 512;
 
 /// \brief Status words (ISO/IEC 7816-4).
 namespace sw {
@@ -146,6 +165,7 @@ public:
     [[nodiscard]] std::string eid() const override;
     [[nodiscard]] std::vector<stored_profile> profiles() const override;
     std::unique_ptr<rsp::card_transport> make_transport() override;
+    void set_cat_busy(bool busy) override;
 
     // apdu.cpp
     es10_reply dispatch(byte_view request);
@@ -157,6 +177,7 @@ public:
     bytes authenticate_server(const der::tlv& request);
     bytes prepare_download(const der::tlv& request);
     bytes cancel_session(const der::tlv& request);
+    bytes get_rat() const;
 
     // es10b_bpp.cpp: SGP.22 §5.7.4 LoadBoundProfilePackage
     es10_reply load_bpp_piece(byte_view piece);
@@ -203,6 +224,7 @@ private:
     std::array<channel_state, max_channels> m_channels{};
     bytes m_challenge; ///< last euiccChallenge, one use only
     std::optional<download_session> m_session;
+    bool m_cat_busy = false; ///< simulated proactive session (set_cat_busy)
     mutable std::mutex m_mutex; ///< transmit() is the only entry point that mutates; one APDU at a time
 
     friend class bpp_loader;

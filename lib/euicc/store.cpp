@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +70,19 @@ struct fd_guard {
         if (fd >= 0) ::close(fd);
     }
 };
+
+/// \brief Test hook for the crash-safety test (tests/unit/euicc/crash_test.cpp): with OPENRSP_EUICC_CRASH_POINT=N in
+/// the environment the process SIGKILLs itself at the Nth step of the write path, counted over the whole process.
+/// A real `kill -9` cannot be aimed between two syscalls; this makes every step boundary reproducible.
+void crash_point()
+{
+    static const long target = [] {
+        const char* v = std::getenv("OPENRSP_EUICC_CRASH_POINT");
+        return v != nullptr ? std::atol(v) : 0L;
+    }();
+    static std::atomic<long> reached{0};
+    if (target > 0 && ++reached == target) ::raise(SIGKILL);
+}
 
 bool write_all(int fd, std::string_view data)
 {
@@ -130,6 +147,7 @@ std::string serialise(const card_state& s)
         notes.push_back(std::move(e));
     }
     j["notifications"] = std::move(notes);
+    policy_to_json(s, j);
     return j.dump(1);
 }
 
@@ -183,6 +201,10 @@ result<card_state> deserialise(std::string_view text, const std::string& path)
             n.der = hex_field(e, "der");
             s.notifications.push_back(std::move(n));
         }
+        policy_from_json(j, s);
+        // SGP.22 §2.4.1: at most one Profile is Enabled; a file claiming more was not written by us.
+        if (std::ranges::count_if(s.profiles, [](const profile_record& p) { return p.info.enabled; }) > 1)
+            return fail("The file " + path + " is damaged: it has more than one enabled profile.");
         return s;
     } catch (const std::exception& ex) {
         return fail("The file " + path + " is damaged and cannot be read as a virtual eUICC (" + ex.what() + ").");
@@ -195,12 +217,20 @@ result<void> write_file_atomically(const std::string& path, std::string_view con
     {
         fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
         if (f.fd < 0) return fail("Cannot write " + tmp + ": " + errno_text() + ".");
-        if (!write_all(f.fd, content) || ::fsync(f.fd) != 0) {
+        crash_point(); // 1: empty PATH.tmp exists
+        const std::size_t half = content.size() / 2;
+        bool written = write_all(f.fd, content.substr(0, half));
+        crash_point(); // 2: PATH.tmp half written
+        written = written && write_all(f.fd, content.substr(half));
+        crash_point(); // 3: PATH.tmp complete, not yet synced
+        if (!written || ::fsync(f.fd) != 0) {
             const std::string why = errno_text();
             ::unlink(tmp.c_str());
             return fail("Cannot write " + tmp + ": " + why + ".");
         }
+        crash_point(); // 4: PATH.tmp synced
     }
+    crash_point(); // 5: PATH.tmp closed, PATH still the old state
     if (must_not_exist) {
         // link() refuses an existing target, so two concurrent create() calls cannot both win.
         if (::link(tmp.c_str(), path.c_str()) != 0) {
@@ -214,11 +244,13 @@ result<void> write_file_atomically(const std::string& path, std::string_view con
         ::unlink(tmp.c_str());
         return fail("Cannot replace " + path + ": " + why + ".");
     }
+    crash_point(); // 6: PATH replaced, directory not yet synced
     // The rename is only durable once the directory entry is on disk.
     std::string dir = std::filesystem::path(path).parent_path().string();
     if (dir.empty()) dir = ".";
     fd_guard d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (d.fd < 0 || ::fsync(d.fd) != 0) return fail("Cannot sync the directory " + dir + ": " + errno_text() + ".");
+    crash_point(); // 7: durable, not yet acknowledged to the caller
     return ok();
 }
 
@@ -296,6 +328,8 @@ result<void> virtual_euicc::create(const std::string& path, const provisioning& 
     s.eum_cert_pem = p.eum_cert_pem;
     s.ci_cert_pems = p.ci_cert_pems;
     s.default_dp_address = p.default_smdp_address;
+    s.limits = p.limits;
+    s.rat = p.rat;
     auto creds = detail::load_credentials(s);
     if (!creds) return creds.take_error();
     s.eid = creds->euicc_cert.subject_serial_number();

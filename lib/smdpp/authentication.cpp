@@ -243,8 +243,23 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     if (!found) return fail("8.8", "4.2", found.error().message);
     if (!*found) return fail("8.2.6", "3.8", "the matching ID is unknown to this SM-DP+");
     const store::profile_record& profile = **found;
+    // EID binding comes first: once an order is linked to or delivered to an eUICC, its activation code is
+    // worthless anywhere else, whatever state the profile is in (a stolen code must not even learn that).
+    if (!profile.eid.empty() && profile.eid != eid) return fail("8.1.1", "3.8", "the order is bound to another EID");
+    if (profile.cc_attempts >= m.cfg.max_confirmation_code_attempts)
+        return fail("8.2.7", "6.4", "too many wrong confirmation codes were given for this order");
     switch (profile.state) {
     case store::profile_state::released: break;
+    case store::profile_state::error: {
+        // A failed download may be tried again by the same eUICC, a bounded number of times.
+        if (profile.download_attempts >= m.cfg.max_download_attempts)
+            return fail("8.8.5", "6.4", "this order has reached its limit of download attempts");
+        auto again = m.inventory.retry_after_failure(profile.iccid, eid, m.cfg.max_download_attempts,
+                                                     m.cfg.max_confirmation_code_attempts);
+        if (!again) return fail("8.8", "4.2", again.error().message);
+        if (!*again) return fail("8.2.6", "3.3", "the matching ID is in use by another download in progress");
+        break;
+    }
     case store::profile_state::available:
     case store::profile_state::allocated:
     case store::profile_state::linked:
@@ -254,7 +269,6 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
         return fail("8.2", "3.7", "the profile for this matching ID is no longer available");
     default: return fail("8.2.6", "3.8", "the matching ID has already been used");
     }
-    if (!profile.eid.empty() && profile.eid != eid) return fail("8.1.1", "3.8", "the order is bound to another EID");
 
     auto reserved = m.inventory.reserve_for_session(profile.iccid, tid_hex, eid, m.now(),
                                                     m.now() + m.cfg.session_ttl.count());

@@ -133,8 +133,22 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
         if (!hash_cc) return fail("8.2.7", "2.2", "a confirmation code is required for this profile");
         // Stored is SHA-256(CC); the eUICC sends SHA-256(SHA-256(CC) || transactionId) (SGP.22 §3.1.3.1).
         const bytes expected = crypto::sha256(concat({(*profile)->confirmation_code_hash, session->transaction_id}));
-        if (!std::equal(hash_cc->value.begin(), hash_cc->value.end(), expected.begin(), expected.end()))
+        if (!std::equal(hash_cc->value.begin(), hash_cc->value.end(), expected.begin(), expected.end())) {
+            // Counted in the store, so the limit holds across sessions and nodes; at the limit the order is
+            // spent (Error, with the reason for the operator).
+            const auto limit = m.cfg.max_confirmation_code_attempts;
+            auto n = m.inventory.record_confirmation_failure(
+                session->iccid, tid_hex, limit,
+                "confirmation code refused " + std::to_string(limit) + " times; the order is locked");
+            if (!n) return fail("8.8", "4.2", n.error().message);
+            // 0: the session no longer holds a Released profile (locked meanwhile): the order is spent either way.
+            // The session itself stays, so the LPA's cancelSession still finds it.
+            if (*n == 0 || *n >= limit) {
+                if (*n != 0) ++m.failures;
+                return fail("8.2.7", "6.4", "the confirmation code is wrong, and that was the last attempt");
+            }
             return fail("8.2.7", "3.8", "the confirmation code is wrong");
+        }
     }
 
     auto bpp = m.build_bound_profile_package(*session, **profile, otpk->value);

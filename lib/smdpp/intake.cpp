@@ -87,37 +87,62 @@ result<rsp::profile_description> parse_profile_description(std::string_view text
     return d;
 }
 
+namespace {
+
+// The package and metadata are built once here, so a download only encrypts them.
+result<store::profile_record> make_record(const rsp::profile_description& d, const std::string& smdp_address)
+{
+    OPENRSP_TRY_VOID(rsp::validate(d));
+    if (!rsp::is_valid_smdp_address(smdp_address))
+        return fail("the SM-DP+ address '" + smdp_address + "' is not a valid host name");
+    auto upp = rsp::build_upp(d);
+    if (!upp) return upp.take_error();
+    store::profile_record p;
+    p.iccid = d.iccid;
+    p.upp = std::move(*upp);
+    p.metadata = build_metadata(d, smdp_address);
+    nlohmann::json desc{{"iccid", d.iccid}, {"imsi", d.imsi}, {"ki", to_hex(d.ki)}, {"opc", to_hex(d.opc)},
+                        {"spn", d.service_provider_name}, {"profileName", d.profile_name}, {"apn", d.apn},
+                        {"mncLength", d.mnc_length}};
+    p.description_json = desc.dump();
+    return p;
+}
+
+} // namespace
+
 result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp::profile_description& d,
                                          const add_profile_options& options)
 {
-    OPENRSP_TRY_VOID(rsp::validate(d));
-    if (!rsp::is_valid_smdp_address(options.smdp_address))
-        return fail("the SM-DP+ address '" + options.smdp_address + "' is not a valid host name");
     rsp::activation_code ac;
     ac.smdp_address = options.smdp_address;
     ac.matching_id = options.matching_id.value_or(generate_matching_id());
     // Round-trip through the parser so a given matching ID obeys the same rules as scanned ones.
     if (auto check = rsp::parse_activation_code(ac.to_string()); !check) return check.take_error();
 
-    auto upp = rsp::build_upp(d);
-    if (!upp) return upp.take_error();
-    store::profile_record p;
-    p.iccid = d.iccid;
-    p.matching_id = ac.matching_id;
-    p.state = store::profile_state::released;
-    p.upp = std::move(*upp);
-    p.metadata = build_metadata(d, options.smdp_address);
-    nlohmann::json desc{{"iccid", d.iccid}, {"imsi", d.imsi}, {"ki", to_hex(d.ki)}, {"opc", to_hex(d.opc)},
-                        {"spn", d.service_provider_name}, {"profileName", d.profile_name}, {"apn", d.apn},
-                        {"mncLength", d.mnc_length}};
-    p.description_json = desc.dump();
+    auto p = make_record(d, options.smdp_address);
+    if (!p) return p.take_error();
+    p->matching_id = ac.matching_id;
+    p->state = store::profile_state::released;
+    p->operator_id = options.operator_id;
     if (options.confirmation_code) {
         if (options.confirmation_code->empty()) return fail("the confirmation code is empty");
-        p.confirmation_code_hash = crypto::sha256(as_bytes(*options.confirmation_code));
+        p->confirmation_code_hash = crypto::sha256(as_bytes(*options.confirmation_code));
         ac.confirmation_code_required = true;
     }
-    OPENRSP_TRY_VOID(inventory.add_profile(p));
+    OPENRSP_TRY_VOID(inventory.add_profile(*p));
     return ac;
+}
+
+result<void> add_inventory_profile(store::inventory& inventory, const rsp::profile_description& d,
+                                   const inventory_profile_options& options)
+{
+    if (options.operator_id.empty()) return fail("a profile for ES2+ orders needs an operator");
+    auto p = make_record(d, options.smdp_address);
+    if (!p) return p.take_error();
+    p->state = store::profile_state::available;
+    p->operator_id = options.operator_id;
+    p->profile_type = options.profile_type;
+    return inventory.add_profile(*p);
 }
 
 } // namespace openrsp::smdpp

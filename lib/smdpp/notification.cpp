@@ -13,6 +13,56 @@ namespace {
 
 bool same(byte_view a, byte_view b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
+// ErrorResult of a ProfileInstallationResult (SGP.22 §5.7.6): the sentence the operator sees for a failed install.
+std::string describe_install_error(const der::tlv& error_result)
+{
+    static constexpr const char* commands[] = {"initialiseSecureChannel", "configureISDP", "storeMetadata",
+                                               "storeMetadata2", "replaceSessionKeys", "loadProfileElements"};
+    static constexpr const char* reasons[] = {"",
+                                              "incorrectInputValues",
+                                              "invalidSignature",
+                                              "invalidTransactionId",
+                                              "unsupportedCrtValues",
+                                              "unsupportedRemoteOperationType",
+                                              "unsupportedProfileClass",
+                                              "scp03tStructureError",
+                                              "scp03tSecurityError",
+                                              "iccidAlreadyExists",
+                                              "insufficientMemory",
+                                              "interruption",
+                                              "PEProcessingError",
+                                              "dataMismatch",
+                                              "testProfileInvalidNaaKey",
+                                              "pprNotAllowed"};
+    der::reader r(error_result.value);
+    const auto command = r.find(0x80);
+    const auto reason = r.find(0x81);
+    const auto c = command ? der::decode_uint(command->value) : result<std::uint64_t>(fail(""));
+    const auto why = reason ? der::decode_uint(reason->value) : result<std::uint64_t>(fail(""));
+    std::string out = "installation failed: ";
+    if (!why) out += "no errorReason";
+    else if (*why < std::size(reasons) && *why > 0) out += reasons[*why];
+    else out += *why == 127 ? "unknown" : "errorReason " + std::to_string(*why);
+    if (c) {
+        out += " in ";
+        out += *c < std::size(commands) ? commands[*c] : "bppCommandId " + std::to_string(*c);
+    }
+    return out;
+}
+
+// CancelSessionReason (SGP.22 §5.7.14) from euiccCancelSessionSigned {80 tid, 81 smdpOid, 82 reason}.
+std::string cancel_reason_text(const der::reader& ok_branch)
+{
+    static constexpr const char* names[] = {"endUserRejection", "postponed", "timeout", "pprNotAllowed",
+                                            "metadataMismatch", "loadBppExecutionError"};
+    auto signed_part = ok_branch.find(rsp::tag::sequence);
+    if (!signed_part) return "unknown";
+    auto reason = der::reader(signed_part->value).find(0x82);
+    const auto v = reason ? der::decode_uint(reason->value) : result<std::uint64_t>(fail(""));
+    if (!v) return "unknown";
+    return *v < std::size(names) ? names[*v] : std::to_string(*v);
+}
+
 } // namespace
 
 result<void> service::handle_notification(const rsp::es9p::handle_notification_request& req)
@@ -49,9 +99,12 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
 
         auto branch = der::parse_one(final_result->value);
         const bool success = branch && branch->tag == 0xA0;
-        auto moved = m.inventory.transition(iccid, store::profile_state::downloaded,
-                                            success ? store::profile_state::installed : store::profile_state::error,
-                                            tid_hex);
+        auto moved = success ? m.inventory.transition(iccid, store::profile_state::downloaded,
+                                                      store::profile_state::installed, tid_hex)
+                             : m.inventory.fail_download(iccid, tid_hex, store::profile_state::downloaded,
+                                                         branch && branch->tag == 0xA1
+                                                             ? describe_install_error(*branch)
+                                                             : "installation failed: no readable finalResult");
         if (!moved) return fail("8.8", "4.2", moved.error().message);
         (void)m.inventory.delete_session(tid_hex);
         if (success) ++m.installs;
@@ -130,8 +183,9 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
     }
     if (!session->iccid.empty()) {
         if (session->at == session_state::stage::bpp_delivered) {
-            (void)m.inventory.transition(session->iccid, store::profile_state::downloaded, store::profile_state::error,
-                                         tid_hex);
+            (void)m.inventory.fail_download(session->iccid, tid_hex, store::profile_state::downloaded,
+                                            "the LPA cancelled the session after the Bound Profile Package was "
+                                            "delivered (reason " + cancel_reason_text(okr) + ")");
             ++m.failures;
         } else {
             (void)m.inventory.release_reservation(session->iccid, tid_hex);

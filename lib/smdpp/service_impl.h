@@ -1,7 +1,10 @@
 #pragma once
 // Private to lib/smdpp: the state shared by the ES9+ function files.
 
+#include "metrics.h"
+
 #include "openrsp/der/der.h"
+#include "openrsp/http/message.h"
 #include "openrsp/smdpp/smdpp.h"
 
 #include <atomic>
@@ -28,11 +31,24 @@ struct session_state {
     static result<session_state> deserialize(byte_view data);
 };
 
+/// What one HTTP call ran and how it ended, for /metrics.
+struct call_outcome {
+    function_id function = function_id::other;
+    const error* failure = nullptr; ///< null on success
+    error failure_storage;
+    void failed(const error& e)
+    {
+        failure_storage = e;
+        failure = &failure_storage;
+    }
+};
+
 struct service::impl {
     config cfg;
     credentials creds;
     store::inventory& inventory;
     std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
+    metrics telemetry; ///< what /metrics shows
 
     // Parsed certificates by DER. Each download presents its eUICC certificate in authenticateClient and
     // needs its key again for euiccSignature2 and the installation result; parsing costs a public-key import.
@@ -51,6 +67,11 @@ struct service::impl {
     result<void> save_session(const std::string& tid_hex, const session_state& s);
     /// Verifies EUM (against the CI named by ci_pkid) and eUICC certificates; SGP.22 codes on failure.
     result<crypto::certificate> verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid);
+
+    http::response handle_es9p(service& self, const http::request& req, call_outcome& out);
+    http::response handle_es2p(const http::request& req, call_outcome& out);
+    http::response health();
+    http::response render_metrics();
 
     result<bytes> build_bound_profile_package(const session_state& s, const store::profile_record& p,
                                               byte_view euicc_otpk);

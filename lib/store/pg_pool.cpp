@@ -66,6 +66,16 @@ params& params::text(std::string_view v)
     return add(v.data(), v.size(), false);
 }
 
+params& params::text_or_null(std::string_view v)
+{
+    return v.empty() ? null() : text(v);
+}
+
+params& params::null()
+{
+    return add(nullptr, 0, true);
+}
+
 params& params::blob(byte_view v)
 {
     return add(reinterpret_cast<const char*>(v.data()), v.size(), false);

@@ -41,13 +41,17 @@ inline constexpr Oid int8_oid = 20;
 /// not copyable or movable because the int8 values point into its own storage.
 class params {
 public:
-    static constexpr std::size_t max = 8;
+    static constexpr std::size_t max = 12;
 
     params() = default;
     params(const params&) = delete;
     params& operator=(const params&) = delete;
 
     params& text(std::string_view v);
+    /// SQL NULL when empty (a matching ID not given yet).
+    params& text_or_null(std::string_view v);
+    /// SQL NULL ("keep this column" in guarded updates).
+    params& null();
     params& blob(byte_view v);
     /// SQL NULL when empty, as the SQLite backend stores an absent value.
     params& blob_or_null(byte_view v);

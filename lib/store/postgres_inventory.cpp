@@ -47,11 +47,25 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
     // v2: RSP sessions live minutes and a lost one only makes a phone start again, so they skip the WAL
     // (emptied after a server crash); the profile inventory stays fully logged.
     "ALTER TABLE sessions SET UNLOGGED;",
+    // v3: ES2+ operators and orders, download lifecycle counters and the last failure.
+    R"sql(
+ALTER TABLE profiles ADD COLUMN operator_id text NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN profile_type text NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN cc_attempts bigint NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN download_attempts bigint NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN last_error text NOT NULL DEFAULT '';
+CREATE INDEX profiles_order ON profiles(operator_id, profile_type, state);
+CREATE TABLE operators (
+    name text PRIMARY KEY,
+    token_hash bytea NOT NULL UNIQUE,
+    created_at bigint NOT NULL DEFAULT floor(extract(epoch FROM now()))::bigint
+);
+)sql",
 };
 
 #define OPENRSP_PG_PROFILE_COLUMNS                                                                                     \
     "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
-    "euicc_certificate, updated_at"
+    "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error"
 // SQLite's strftime('%s','now'): whole seconds, rounded down.
 #define OPENRSP_PG_NOW "floor(extract(epoch FROM now()))::bigint"
 
@@ -71,6 +85,14 @@ enum class stmt : std::size_t {
     purge_sessions,
     set_setting,
     get_setting,
+    update_order,
+    allocate_by_type,
+    record_cc_failure,
+    fail_download,
+    retry_after_failure,
+    add_operator,
+    find_operator,
+    count_by_state,
     count
 };
 
@@ -84,9 +106,9 @@ struct statement {
 // the database's locale.
 constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statements{{
     {"openrsp_add_profile",
-     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash) "
-     "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-     "tttttbbb"},
+     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
+     "profile_type) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+     "tttttbbbtt"},
     {"openrsp_find_by_matching_id", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
     {"openrsp_find_by_iccid", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
     {"openrsp_list_profiles", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles ORDER BY iccid COLLATE \"C\"", ""},
@@ -99,7 +121,8 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
      "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND state=$3 AND session_tid=$4",
      "tttt"},
     {"openrsp_deliver",
-     "UPDATE profiles SET state='downloaded', eid=$1, euicc_certificate=$2, updated_at=" OPENRSP_PG_NOW
+     "UPDATE profiles SET state='downloaded', eid=$1, euicc_certificate=$2, download_attempts=download_attempts+1, "
+     "updated_at=" OPENRSP_PG_NOW
      " WHERE iccid=$3 AND state='released' AND session_tid=$4",
      "tbtt"},
     {"openrsp_set_state", "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2", "tt"},
@@ -118,6 +141,45 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
     {"openrsp_set_setting",
      "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value=excluded.value", "tt"},
     {"openrsp_get_setting", "SELECT value FROM settings WHERE key=$1", "t"},
+    // NULL parameters keep a column; $6=1 (reset) returns the profile to a blank inventory entry.
+    {"openrsp_update_order",
+     "UPDATE profiles SET state=$1, eid=CASE WHEN $6=1 THEN '' ELSE coalesce($2, eid) END, "
+     "matching_id=CASE WHEN $6=1 THEN NULL ELSE coalesce($3, matching_id) END, "
+     "cc_hash=CASE WHEN $6=1 THEN NULL WHEN $5=1 THEN nullif($4, '\\x'::bytea) ELSE cc_hash END, "
+     "session_tid=CASE WHEN $6=1 THEN '' ELSE session_tid END, "
+     "session_expires_at=CASE WHEN $6=1 THEN 0 ELSE session_expires_at END, "
+     "euicc_certificate=CASE WHEN $6=1 THEN NULL ELSE euicc_certificate END, "
+     "cc_attempts=CASE WHEN $6=1 THEN 0 ELSE cc_attempts END, "
+     "download_attempts=CASE WHEN $6=1 THEN 0 ELSE download_attempts END, "
+     "last_error=CASE WHEN $6=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$7 AND operator_id=$8 AND state=$9",
+     "tttbiittt"},
+    // SKIP LOCKED: a node racing another for the same type takes the next free profile instead of waiting
+    // for the other's row and then finding it gone.
+    {"openrsp_allocate_by_type",
+     "UPDATE profiles SET state=$1, eid=$2, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=(SELECT iccid FROM profiles WHERE operator_id=$3 AND profile_type=$4 AND state='available' "
+     "ORDER BY iccid COLLATE \"C\" LIMIT 1 FOR UPDATE SKIP LOCKED) AND state='available' RETURNING iccid",
+     "tttt"},
+    {"openrsp_record_cc_failure",
+     "UPDATE profiles SET cc_attempts=cc_attempts+1, "
+     "state=CASE WHEN cc_attempts+1>=$1 THEN 'error' ELSE state END, "
+     "last_error=CASE WHEN cc_attempts+1>=$1 THEN $2 ELSE last_error END, "
+     "session_tid=CASE WHEN cc_attempts+1>=$1 THEN '' ELSE session_tid END, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$3 AND session_tid=$4 AND state='released' RETURNING cc_attempts",
+     "ittt"},
+    {"openrsp_fail_download",
+     "UPDATE profiles SET state='error', last_error=$1, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$2 AND state=$3 AND session_tid=$4",
+     "tttt"},
+    {"openrsp_retry_after_failure",
+     "UPDATE profiles SET state='released', session_tid='', session_expires_at=0, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$1 AND state='error' AND (eid='' OR eid=$2) AND download_attempts<$3 AND cc_attempts<$4",
+     "ttii"},
+    {"openrsp_add_operator", "INSERT INTO operators(name, token_hash) VALUES($1, $2)", "tb"},
+    {"openrsp_find_operator", "SELECT name FROM operators WHERE token_hash=$1", "b"},
+    {"openrsp_count_by_state", "SELECT state, count(*)::bigint FROM profiles GROUP BY state ORDER BY state COLLATE \"C\"",
+     ""},
 }};
 
 #undef OPENRSP_PG_PROFILE_COLUMNS
@@ -198,6 +260,11 @@ profile_record read_profile(const PGresult* r, int row)
     p.session_expires_at = pg::column_int64(r, row, 9);
     p.euicc_certificate = pg::column_bytes(r, row, 10);
     p.updated_at = pg::column_int64(r, row, 11);
+    p.operator_id = pg::column_text(r, row, 12);
+    p.profile_type = pg::column_text(r, row, 13);
+    p.cc_attempts = pg::column_int64(r, row, 14);
+    p.download_attempts = pg::column_int64(r, row, 15);
+    p.last_error = pg::column_text(r, row, 16);
     return p;
 }
 
@@ -208,8 +275,9 @@ public:
     result<void> add_profile(const profile_record& p) override
     {
         pg::params a;
-        a.text(p.iccid).text(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
-        a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash);
+        // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
+        a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
+        a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash).text(p.operator_id).text(p.profile_type);
         auto r = execute(stmt::add_profile, a, "add profile");
         if (!r) return r.take_error();
         if (is_error(r->get(), unique_violation))
@@ -309,6 +377,95 @@ public:
         return command(stmt::purge_sessions, pg::params{}.int64(now), "purge sessions");
     }
 
+    result<order_outcome> update_order(std::string_view iccid, std::string_view operator_id, profile_state from,
+                                       const order_change& c) override
+    {
+        pg::params a;
+        a.text(to_string(c.to));
+        if (c.eid) a.text(*c.eid);
+        else a.null();
+        if (c.matching_id) a.text(*c.matching_id);
+        else a.null();
+        if (c.confirmation_code_hash) a.blob(*c.confirmation_code_hash);
+        else a.null();
+        a.int64(c.confirmation_code_hash ? 1 : 0).int64(c.reset ? 1 : 0);
+        a.text(iccid).text(operator_id).text(to_string(from));
+        auto r = execute(stmt::update_order, a, "update order");
+        if (!r) return r.take_error();
+        if (is_error(r->get(), unique_violation)) return order_outcome::matching_id_taken;
+        auto n = rows_changed(std::move(*r), "update order");
+        if (!n) return n.take_error();
+        return *n == 1 ? order_outcome::done : order_outcome::state_changed;
+    }
+
+    result<std::optional<std::string>> allocate_by_type(std::string_view operator_id, std::string_view profile_type,
+                                                        profile_state to, std::string_view eid) override
+    {
+        auto r = query(stmt::allocate_by_type,
+                       pg::params{}.text(to_string(to)).text(eid).text(operator_id).text(profile_type),
+                       "allocate profile");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<std::string>{};
+        return std::optional<std::string>{pg::column_text(r->get(), 0, 0)};
+    }
+
+    result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid, std::int64_t limit,
+                                                     std::string_view reason) override
+    {
+        auto r = query(stmt::record_cc_failure, pg::params{}.int64(limit).text(reason).text(iccid).text(tid),
+                       "count confirmation code");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::int64_t{0};
+        return pg::column_int64(r->get(), 0, 0);
+    }
+
+    result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
+                               std::string_view reason) override
+    {
+        auto n = command(stmt::fail_download, pg::params{}.text(reason).text(iccid).text(to_string(from)).text(tid),
+                         "record failed download");
+        if (!n) return n.take_error();
+        return *n == 1;
+    }
+
+    result<bool> retry_after_failure(std::string_view iccid, std::string_view eid, std::int64_t max_downloads,
+                                     std::int64_t max_cc) override
+    {
+        auto n = command(stmt::retry_after_failure,
+                         pg::params{}.text(iccid).text(eid).int64(max_downloads).int64(max_cc), "retry download");
+        if (!n) return n.take_error();
+        return *n == 1;
+    }
+
+    result<void> add_operator(std::string_view name, byte_view token_hash) override
+    {
+        auto r = execute(stmt::add_operator, pg::params{}.text(name).blob(token_hash), "add operator");
+        if (!r) return r.take_error();
+        if (is_error(r->get(), unique_violation)) return fail("an operator named " + std::string(name) + " already exists");
+        auto c = checked(std::move(*r), PGRES_COMMAND_OK, "add operator");
+        if (!c) return c.take_error();
+        return ok();
+    }
+
+    result<std::optional<std::string>> find_operator(byte_view token_hash) override
+    {
+        auto r = query(stmt::find_operator, pg::params{}.blob(token_hash), "find operator");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<std::string>{};
+        return std::optional<std::string>{pg::column_text(r->get(), 0, 0)};
+    }
+
+    result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() override
+    {
+        auto r = query(stmt::count_by_state, pg::params{}, "count profiles");
+        if (!r) return r.take_error();
+        std::vector<std::pair<profile_state, std::int64_t>> out;
+        for (int i = 0; i < ::PQntuples(r->get()); ++i)
+            if (auto st = parse_profile_state(pg::column_text(r->get(), i, 0)))
+                out.emplace_back(*st, pg::column_int64(r->get(), i, 1));
+        return out;
+    }
+
     result<void> set_setting(std::string_view key, std::string_view value) override
     {
         return done(command(stmt::set_setting, pg::params{}.text(key).text(value), "store setting"));
@@ -382,7 +539,12 @@ private:
     {
         auto r = execute(s, a, what);
         if (!r) return r.take_error();
-        auto c = checked(std::move(*r), PGRES_COMMAND_OK, what);
+        return rows_changed(std::move(*r), what);
+    }
+
+    result<std::size_t> rows_changed(pg::result_ptr r, const char* what)
+    {
+        auto c = checked(std::move(r), PGRES_COMMAND_OK, what);
         if (!c) return c.take_error();
         const char* tuples = ::PQcmdTuples(c->get());
         std::size_t n = 0;

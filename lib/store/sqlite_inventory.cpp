@@ -1,9 +1,13 @@
+#include "sqlite_migrations.h"
+
 #include "openrsp/store/store.h"
 
 #include <sqlite3.h>
 
 #include <array>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace openrsp::store {
 
@@ -19,38 +23,6 @@ struct stmt_finalizer {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
-
-// Schema versions are applied in order inside one transaction each; user_version records the last one.
-constexpr const char* migrations[] = {
-    R"sql(
-CREATE TABLE profiles (
-    iccid TEXT PRIMARY KEY,
-    matching_id TEXT UNIQUE,
-    state TEXT NOT NULL,
-    eid TEXT NOT NULL DEFAULT '',
-    description TEXT NOT NULL,
-    upp BLOB NOT NULL,
-    metadata BLOB NOT NULL,
-    cc_hash BLOB,
-    session_tid TEXT NOT NULL DEFAULT '',
-    session_expires_at INTEGER NOT NULL DEFAULT 0,
-    euicc_certificate BLOB,
-    updated_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))
-);
-CREATE INDEX profiles_session ON profiles(session_tid);
-CREATE TABLE sessions (
-    tid TEXT PRIMARY KEY,
-    iccid TEXT NOT NULL DEFAULT '',
-    stage TEXT NOT NULL,
-    data BLOB NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-CREATE INDEX sessions_expiry ON sessions(expires_at);
-CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-)sql",
-    // v2: sessions moved to their own attached database (see attach_sessions).
-    "DROP TABLE IF EXISTS main.sessions;",
-};
 
 class sqlite_inventory final : public inventory {
 public:
@@ -75,7 +47,7 @@ public:
         bind_text(attach.get(), 1, file);
         if (sqlite3_step(attach.get()) != SQLITE_DONE)
             return fail("cannot open the session database " + file + ": " + sqlite3_errmsg(m_db.get()));
-        if (!in_memory) OPENRSP_TRY_VOID(exec("PRAGMA rsp_sessions.journal_mode=WAL"));
+        if (!in_memory) OPENRSP_TRY_VOID(switch_to_wal("rsp_sessions."));
         OPENRSP_TRY_VOID(exec("PRAGMA rsp_sessions.synchronous=NORMAL"));
         return exec("CREATE TABLE IF NOT EXISTS rsp_sessions.sessions (tid TEXT PRIMARY KEY, iccid TEXT NOT NULL "
                     "DEFAULT '', stage TEXT NOT NULL, data BLOB NOT NULL, expires_at INTEGER NOT NULL);"
@@ -87,12 +59,12 @@ public:
         // The busy timeout comes first: another process opening the same file at once holds the lock that
         // switching to WAL needs.
         sqlite3_busy_timeout(m_db.get(), 5000);
-        OPENRSP_TRY_VOID(exec("PRAGMA journal_mode=WAL"));
+        OPENRSP_TRY_VOID(switch_to_wal(""));
         // FULL: a commit is on disk before the SM-DP+ answers. NORMAL would let a power cut undo a delivered
         // BPP's Downloaded state and its EID binding, and the profile could then be issued a second time.
         OPENRSP_TRY_VOID(exec("PRAGMA synchronous=FULL"));
         OPENRSP_TRY_VOID(exec("PRAGMA foreign_keys=ON"));
-        const int target = static_cast<int>(std::size(migrations));
+        const int target = static_cast<int>(std::size(sqlite_schema::migrations));
         for (;;) {
             // The version is read under the write lock, so of several processes starting at once only the
             // first applies a migration and the others find it done.
@@ -107,7 +79,7 @@ public:
                 if (sqlite3_step(s->get()) == SQLITE_ROW) version = sqlite3_column_int(s->get(), 0);
             }
             if (version >= target) return exec("COMMIT");
-            auto r = exec(migrations[version]);
+            auto r = exec(sqlite_schema::migrations[version]);
             if (r) r = exec("PRAGMA user_version=" + std::to_string(version + 1));
             if (!r) {
                 (void)exec("ROLLBACK");
@@ -120,11 +92,13 @@ public:
     result<void> add_profile(const profile_record& p) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(0, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash) "
-                         "VALUES(?,?,?,?,?,?,?,?)");
+        auto s = stmt(0, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
+                         "operator_id, profile_type) VALUES(?,?,?,?,?,?,?,?,?,?)");
         if (!s) return s.take_error();
         bind_text(*s, 1, p.iccid);
-        bind_text(*s, 2, p.matching_id);
+        // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
+        if (p.matching_id.empty()) sqlite3_bind_null(*s, 2);
+        else bind_text(*s, 2, p.matching_id);
         bind_text(*s, 3, to_string(p.state));
         bind_text(*s, 4, p.eid);
         bind_text(*s, 5, p.description_json);
@@ -132,6 +106,8 @@ public:
         bind_blob(*s, 7, p.metadata);
         if (p.confirmation_code_hash.empty()) sqlite3_bind_null(*s, 8);
         else bind_blob(*s, 8, p.confirmation_code_hash);
+        bind_text(*s, 9, p.operator_id);
+        bind_text(*s, 10, p.profile_type);
         const int rc = sqlite3_step(*s);
         if (rc == SQLITE_CONSTRAINT) {
             return fail("a profile with ICCID " + p.iccid + " or matching ID " + p.matching_id +
@@ -201,6 +177,7 @@ public:
     {
         std::lock_guard lock(m_mutex);
         auto s = stmt(6, "UPDATE profiles SET state='downloaded', eid=?, euicc_certificate=?, "
+                         "download_attempts=download_attempts+1, "
                          "updated_at=strftime('%s','now') WHERE iccid=? AND state='released' AND session_tid=?");
         if (!s) return s.take_error();
         bind_text(*s, 1, eid);
@@ -289,6 +266,151 @@ public:
         return static_cast<std::size_t>(sqlite3_changes(m_db.get()));
     }
 
+    result<order_outcome> update_order(std::string_view iccid, std::string_view operator_id, profile_state from,
+                                       const order_change& c) override
+    {
+        std::lock_guard lock(m_mutex);
+        // NULL parameters keep a column; ?6=1 (reset) returns the profile to a blank inventory entry.
+        auto s = stmt(15, "UPDATE profiles SET state=?1, "
+                          "eid=CASE WHEN ?6=1 THEN '' ELSE coalesce(?2, eid) END, "
+                          "matching_id=CASE WHEN ?6=1 THEN NULL ELSE coalesce(?3, matching_id) END, "
+                          "cc_hash=CASE WHEN ?6=1 THEN NULL WHEN ?5=1 THEN nullif(?4, x'') ELSE cc_hash END, "
+                          "session_tid=CASE WHEN ?6=1 THEN '' ELSE session_tid END, "
+                          "session_expires_at=CASE WHEN ?6=1 THEN 0 ELSE session_expires_at END, "
+                          "euicc_certificate=CASE WHEN ?6=1 THEN NULL ELSE euicc_certificate END, "
+                          "cc_attempts=CASE WHEN ?6=1 THEN 0 ELSE cc_attempts END, "
+                          "download_attempts=CASE WHEN ?6=1 THEN 0 ELSE download_attempts END, "
+                          "last_error=CASE WHEN ?6=1 THEN '' ELSE last_error END, "
+                          "updated_at=strftime('%s','now') WHERE iccid=?7 AND operator_id=?8 AND state=?9");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, to_string(c.to));
+        if (c.eid) bind_text(*s, 2, *c.eid);
+        if (c.matching_id) bind_text(*s, 3, *c.matching_id);
+        if (c.confirmation_code_hash) bind_blob(*s, 4, *c.confirmation_code_hash);
+        sqlite3_bind_int(*s, 5, c.confirmation_code_hash ? 1 : 0);
+        sqlite3_bind_int(*s, 6, c.reset ? 1 : 0);
+        bind_text(*s, 7, iccid);
+        bind_text(*s, 8, operator_id);
+        bind_text(*s, 9, to_string(from));
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_CONSTRAINT) return order_outcome::matching_id_taken;
+        if (rc != SQLITE_DONE) return db_error("update order");
+        return sqlite3_changes(m_db.get()) == 1 ? order_outcome::done : order_outcome::state_changed;
+    }
+
+    result<std::optional<std::string>> allocate_by_type(std::string_view operator_id, std::string_view profile_type,
+                                                        profile_state to, std::string_view eid) override
+    {
+        std::lock_guard lock(m_mutex);
+        // One statement under SQLite's write lock: the sub-select and the update see the same row.
+        auto s = stmt(16, "UPDATE profiles SET state=?1, eid=?2, updated_at=strftime('%s','now') "
+                          "WHERE iccid=(SELECT iccid FROM profiles WHERE operator_id=?3 AND profile_type=?4 AND "
+                          "state='available' ORDER BY iccid LIMIT 1) AND state='available' RETURNING iccid");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, to_string(to));
+        bind_text(*s, 2, eid);
+        bind_text(*s, 3, operator_id);
+        bind_text(*s, 4, profile_type);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<std::string>{};
+        if (rc != SQLITE_ROW) return db_error("allocate profile");
+        std::string iccid_out = text(*s, 0);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("allocate profile");
+        return std::optional<std::string>{std::move(iccid_out)};
+    }
+
+    result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid, std::int64_t limit,
+                                                     std::string_view reason) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(17, "UPDATE profiles SET cc_attempts=cc_attempts+1, "
+                          "state=CASE WHEN cc_attempts+1>=?1 THEN 'error' ELSE state END, "
+                          "last_error=CASE WHEN cc_attempts+1>=?1 THEN ?2 ELSE last_error END, "
+                          "session_tid=CASE WHEN cc_attempts+1>=?1 THEN '' ELSE session_tid END, "
+                          "updated_at=strftime('%s','now') "
+                          "WHERE iccid=?3 AND session_tid=?4 AND state='released' RETURNING cc_attempts");
+        if (!s) return s.take_error();
+        sqlite3_bind_int64(*s, 1, limit);
+        bind_text(*s, 2, reason);
+        bind_text(*s, 3, iccid);
+        bind_text(*s, 4, tid);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::int64_t{0};
+        if (rc != SQLITE_ROW) return db_error("count confirmation code");
+        const std::int64_t n = sqlite3_column_int64(*s, 0);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("count confirmation code");
+        return n;
+    }
+
+    result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
+                               std::string_view reason) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(18, "UPDATE profiles SET state='error', last_error=?, updated_at=strftime('%s','now') "
+                          "WHERE iccid=? AND state=? AND session_tid=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, reason);
+        bind_text(*s, 2, iccid);
+        bind_text(*s, 3, to_string(from));
+        bind_text(*s, 4, tid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record failed download");
+        return sqlite3_changes(m_db.get()) == 1;
+    }
+
+    result<bool> retry_after_failure(std::string_view iccid, std::string_view eid, std::int64_t max_downloads,
+                                     std::int64_t max_cc) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(19, "UPDATE profiles SET state='released', session_tid='', session_expires_at=0, "
+                          "updated_at=strftime('%s','now') WHERE iccid=? AND state='error' AND (eid='' OR eid=?) "
+                          "AND download_attempts<? AND cc_attempts<?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, iccid);
+        bind_text(*s, 2, eid);
+        sqlite3_bind_int64(*s, 3, max_downloads);
+        sqlite3_bind_int64(*s, 4, max_cc);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("retry download");
+        return sqlite3_changes(m_db.get()) == 1;
+    }
+
+    result<void> add_operator(std::string_view name, byte_view token_hash) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(20, "INSERT INTO operators(name, token_hash) VALUES(?,?)");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, name);
+        bind_blob(*s, 2, token_hash);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_CONSTRAINT) return fail("an operator named " + std::string(name) + " already exists");
+        if (rc != SQLITE_DONE) return db_error("add operator");
+        return ok();
+    }
+
+    result<std::optional<std::string>> find_operator(byte_view token_hash) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(21, "SELECT name FROM operators WHERE token_hash=?");
+        if (!s) return s.take_error();
+        bind_blob(*s, 1, token_hash);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<std::string>{};
+        if (rc != SQLITE_ROW) return db_error("find operator");
+        return std::optional<std::string>{text(*s, 0)};
+    }
+
+    result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(22, "SELECT state, count(*) FROM profiles GROUP BY state ORDER BY state");
+        if (!s) return s.take_error();
+        std::vector<std::pair<profile_state, std::int64_t>> out;
+        int rc;
+        while ((rc = sqlite3_step(*s)) == SQLITE_ROW)
+            if (auto st = parse_profile_state(text(*s, 0))) out.emplace_back(*st, sqlite3_column_int64(*s, 1));
+        if (rc != SQLITE_DONE) return db_error("count profiles");
+        return out;
+    }
+
     result<void> set_setting(std::string_view key, std::string_view value) override
     {
         std::lock_guard lock(m_mutex);
@@ -315,7 +437,8 @@ public:
 
 private:
     static constexpr const char* columns = "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
-                                           "session_tid, session_expires_at, euicc_certificate, updated_at";
+                                           "session_tid, session_expires_at, euicc_certificate, updated_at, "
+                                           "operator_id, profile_type, cc_attempts, download_attempts, last_error";
 
     // A statement borrowed from the cache, reset and unbound when the borrow ends.
     class borrowed {
@@ -335,6 +458,20 @@ private:
     private:
         sqlite3_stmt* m_s;
     };
+
+    // Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once rather than through
+    // the busy handler while other processes or nodes opening it at the same moment hold it: wait and retry.
+    result<void> switch_to_wal(const std::string& schema)
+    {
+        for (int attempt = 0;; ++attempt) {
+            const int rc = sqlite3_exec(m_db.get(), ("PRAGMA " + schema + "journal_mode=WAL").c_str(), nullptr,
+                                        nullptr, nullptr);
+            if (rc == SQLITE_OK) return ok();
+            if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt == 500)
+                return fail(std::string("cannot switch the database to WAL: ") + sqlite3_errmsg(m_db.get()));
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
 
     result<void> exec(const std::string& sql)
     {
@@ -393,6 +530,11 @@ private:
         p.session_expires_at = sqlite3_column_int64(s, 9);
         p.euicc_certificate = blob(s, 10);
         p.updated_at = sqlite3_column_int64(s, 11);
+        p.operator_id = text(s, 12);
+        p.profile_type = text(s, 13);
+        p.cc_attempts = sqlite3_column_int64(s, 14);
+        p.download_attempts = sqlite3_column_int64(s, 15);
+        p.last_error = text(s, 16);
         return p;
     }
 
@@ -425,7 +567,7 @@ private:
 
     std::unique_ptr<sqlite3, db_closer> m_db;
     std::mutex m_mutex;
-    std::array<stmt_ptr, 15> m_stmts;
+    std::array<stmt_ptr, 24> m_stmts;
 };
 
 } // namespace

@@ -4,6 +4,8 @@
 #include "openrsp/qr/qr.h"
 #include "openrsp/smdpp/smdpp.h"
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -16,10 +18,14 @@ struct serve_args {
     std::string pki_dir, db, address, listen = "127.0.0.1:8443";
     unsigned threads = 0;
     bool plain_http = false;
+    unsigned session_ttl = 300;
+    unsigned max_cc_attempts = 3;
+    unsigned max_download_attempts = 3;
 };
 
 struct add_args {
-    std::string db, address, profile, matching_id, confirmation_code, qr_png;
+    std::string db, address, profile, matching_id, confirmation_code, qr_png, operator_id, profile_type;
+    bool available = false;
 };
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& s)
@@ -49,6 +55,9 @@ void serve(const serve_args& a)
     }
     smdpp::config cfg;
     cfg.address = a.address;
+    cfg.session_ttl = std::chrono::seconds(a.session_ttl);
+    cfg.max_confirmation_code_attempts = a.max_cc_attempts;
+    cfg.max_download_attempts = a.max_download_attempts;
     smdpp::service service(std::move(cfg), std::move(creds), *inventory);
 
     // Block the stop signals before any thread starts so only sigwait sees them.
@@ -58,7 +67,7 @@ void serve(const serve_args& a)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     auto server = must(http::server::start(sc, [&service](const http::request& r) { return service.handle_http(r); }));
-    std::printf("SM-DP+ %s serving ES9+ on %s://%s:%u (inventory %s)\n", a.address.c_str(),
+    std::printf("SM-DP+ %s serving ES9+ and ES2+ on %s://%s:%u (inventory %s)\n", a.address.c_str(),
                 a.plain_http ? "http" : "https", sc.bind_address.c_str(), server->port(), a.db.c_str());
     std::fflush(stdout);
     int sig = 0;
@@ -79,7 +88,20 @@ void add_profile(const add_args& a)
         address = *known;
     }
     auto description = must(smdpp::parse_profile_description(must(read_text_file(a.profile))));
+    if (a.available) {
+        if (a.operator_id.empty()) die("--available needs --operator: ES2+ orders come from an operator");
+        if (!a.matching_id.empty() || !a.confirmation_code.empty() || !a.qr_png.empty())
+            die("--available profiles get their matching ID and confirmation code from `smdpp order confirm`");
+        smdpp::inventory_profile_options io;
+        io.smdp_address = address;
+        io.operator_id = a.operator_id;
+        io.profile_type = a.profile_type;
+        must(smdpp::add_inventory_profile(*inventory, description, io));
+        std::printf("%s available to operator %s\n", description.iccid.c_str(), a.operator_id.c_str());
+        return;
+    }
     smdpp::add_profile_options o;
+    o.operator_id = a.operator_id;
     o.smdp_address = address;
     if (!a.matching_id.empty()) o.matching_id = a.matching_id;
     if (!a.confirmation_code.empty()) o.confirmation_code = a.confirmation_code;
@@ -92,7 +114,32 @@ void add_profile(const add_args& a)
     }
 }
 
+void list(const std::string& db, bool json)
+{
+    auto inventory = must(store::open_inventory(db));
+    const auto profiles = must(inventory->list_profiles());
+    if (json) {
+        auto out = nlohmann::json::array();
+        for (const auto& p : profiles)
+            out.push_back({{"iccid", p.iccid}, {"state", store::to_string(p.state)}, {"matchingId", p.matching_id},
+                           {"eid", p.eid}, {"operator", p.operator_id}, {"profileType", p.profile_type},
+                           {"downloadAttempts", p.download_attempts}, {"confirmationCodeFailures", p.cc_attempts},
+                           {"lastError", p.last_error}});
+        std::printf("%s\n", out.dump().c_str());
+        return;
+    }
+    for (const auto& p : profiles) {
+        std::printf("%s  %-11s  %-19s  %-32s  %s", p.iccid.c_str(), std::string(store::to_string(p.state)).c_str(),
+                    p.matching_id.empty() ? "-" : p.matching_id.c_str(), p.eid.empty() ? "-" : p.eid.c_str(),
+                    p.operator_id.empty() ? "-" : p.operator_id.c_str());
+        if (!p.last_error.empty()) std::printf("  last error: %s", p.last_error.c_str());
+        std::printf("\n");
+    }
+}
+
 } // namespace
+
+void register_smdpp_orders(CLI::App& smdpp); // smdpp_orders.cpp
 
 void register_smdpp(CLI::App& app)
 {
@@ -107,6 +154,18 @@ void register_smdpp(CLI::App& app)
     serve_cmd->add_option("--listen", s->listen, "ADDRESS:PORT to listen on")->capture_default_str();
     serve_cmd->add_option("--threads", s->threads, "Worker threads (0 = one per core)");
     serve_cmd->add_flag("--plain-http", s->plain_http, "Serve plain HTTP (behind a TLS-terminating proxy)");
+    serve_cmd->add_option("--session-ttl", s->session_ttl,
+                          "Seconds an RSP session may wait between ES9+ calls before its transactionId expires")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 86400u));
+    serve_cmd->add_option("--max-cc-attempts", s->max_cc_attempts,
+                          "Wrong confirmation codes an order tolerates before it is locked")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 100u));
+    serve_cmd->add_option("--max-download-attempts", s->max_download_attempts,
+                          "Bound Profile Packages an order may deliver (retries after failed installs)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 100u));
     serve_cmd->callback([s] { serve(*s); });
 
     auto a = std::make_shared<add_args>();
@@ -117,17 +176,20 @@ void register_smdpp(CLI::App& app)
     add->add_option("--matching-id", a->matching_id, "Matching ID (default: a random one)");
     add->add_option("--confirmation-code", a->confirmation_code, "Require this confirmation code at download");
     add->add_option("--qr", a->qr_png, "Also write the activation code as a QR PNG");
+    add->add_option("--operator", a->operator_id, "Operator owning the profile (ES2+ caller)");
+    add->add_option("--profile-type", a->profile_type, "Profile type, for DownloadOrder by type");
+    add->add_flag("--available", a->available,
+                  "Store as Available for an ES2+ order (needs --operator) instead of Released with a code");
     add->callback([a] { add_profile(*a); });
 
     auto db = std::make_shared<std::string>();
-    auto* list = smdpp->add_subcommand("list", "List the inventory");
-    list->add_option("--db", *db, "Inventory: SQLite file path or postgresql:// URL")->required();
-    list->callback([db] {
-        auto inventory = must(store::open_inventory(*db));
-        for (const auto& p : must(inventory->list_profiles()))
-            std::printf("%s  %-11s  %s  %s\n", p.iccid.c_str(), std::string(store::to_string(p.state)).c_str(),
-                        p.matching_id.c_str(), p.eid.empty() ? "-" : p.eid.c_str());
-    });
+    auto json = std::make_shared<bool>(false);
+    auto* list_cmd = smdpp->add_subcommand("list", "List the inventory: state, matching ID, EID, operator, last error");
+    list_cmd->add_option("--db", *db, "Inventory: SQLite file path or postgresql:// URL")->required();
+    list_cmd->add_flag("--json", *json, "Print a JSON array");
+    list_cmd->callback([db, json] { list(*db, *json); });
+
+    register_smdpp_orders(*smdpp);
 }
 
 } // namespace openrsp::cli

@@ -13,6 +13,31 @@
 
 namespace openrsp::euicc {
 
+/// \brief OperatorId (SGP.22 §2.9.2.2, rsp.asn): a Profile Owner, or a pattern of them in the RAT.
+struct operator_id {
+    bytes mcc_mnc{0xEE, 0xEE, 0xEE}; ///< 3 octets as in EF.IMSI; in the RAT a nibble 'E' matches any digit
+    bytes gid1;                       ///< optional; in the RAT, absent matches any
+    bytes gid2;                       ///< optional; in the RAT, absent matches any
+};
+
+/// \brief One ProfilePolicyAuthorisationRule of the Rules Authorisation Table (SGP.22 §2.9.2.2, ES10b.GetRAT).
+struct rat_rule {
+    bool ppr1 = true; ///< pprIds bit 1: Profiles may forbid their disabling
+    bool ppr2 = true; ///< pprIds bit 2: Profiles may forbid their deletion
+    std::vector<operator_id> allowed_operators{operator_id{}};
+    bool consent_required = false; ///< pprFlags bit 0, for the LPA's user prompt
+};
+
+/// \brief The RAT a new eUICC gets: PPR1 and PPR2 allowed for any operator, no end-user consent required.
+std::vector<rat_rule> default_rat();
+
+/// \brief Capacity and capability settings of the card (SGP.22 §5.7.6 insufficientMemory, unsupportedProfileClass).
+struct card_limits {
+    std::size_t max_profiles = 8;
+    std::size_t memory_bytes = 4 * 1024 * 1024; ///< NVM for profiles; each costs its UPP size plus 512 bytes
+    bool test_profiles_supported = true;        ///< rspCapability testProfileSupport; else class test is refused
+};
+
 /// \brief Material to create a new virtual eUICC file.
 struct provisioning {
     std::string euicc_cert_pem;
@@ -20,7 +45,19 @@ struct provisioning {
     std::string eum_cert_pem;
     std::vector<std::string> ci_cert_pems; ///< trusted CIs (verification and signing lists)
     std::string default_smdp_address;      ///< optional (ES10a GetEuiccConfiguredAddresses)
+    card_limits limits{};
+    std::vector<rat_rule> rat = default_rat();
 };
+
+/// \brief Files of an existing identity, e.g. the SGP.26 test eUICC (certificates PEM or DER, key PEM).
+struct identity_files {
+    std::string euicc_cert;
+    std::string euicc_key;
+    std::string eum_cert;
+    std::vector<std::string> ci_certs;
+};
+/// \brief Reads identity_files into provisioning material; plain sentence naming the file that is unusable.
+result<provisioning> load_identity(const identity_files& files);
 
 /// \brief A profile as the eUICC keeps it (for listing without APDUs, e.g. tests and the network sim).
 struct stored_profile {
@@ -55,6 +92,10 @@ public:
 
     /// A card_transport that talks to this eUICC in-process (the LPA's default).
     virtual std::unique_ptr<rsp::card_transport> make_transport() = 0;
+
+    /// Simulates a proactive (CAT) session in progress: until cleared, EnableProfile, DisableProfile and
+    /// eUICCMemoryReset answer catBusy (SGP.22 §5.7.16, §5.7.17, §5.7.19). Not persisted.
+    virtual void set_cat_busy(bool busy) = 0;
 };
 
 } // namespace openrsp::euicc

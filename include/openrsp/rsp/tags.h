@@ -34,6 +34,7 @@ inline constexpr tag_t get_euicc_configured_addresses = 0xBF3C;
 inline constexpr tag_t get_eid = 0xBF3E;
 inline constexpr tag_t set_default_dp_address = 0xBF3F;
 inline constexpr tag_t cancel_session = 0xBF41;
+inline constexpr tag_t get_rat = 0xBF43;
 
 // Common fields
 inline constexpr tag_t sequence = 0x30;

@@ -38,7 +38,13 @@ result<credentials> load_credentials(const std::string& pki_dir);
 
 struct config {
     std::string address; ///< host[:port] exactly as in activation codes; compared case-insensitively
+    /// How long an RSP session may sit between two ES9+ calls; afterwards its transactionId is unknown
+    /// (8.10.1 / 3.9) and the profile it held is free again.
     std::chrono::seconds session_ttl{300};
+    /// Wrong confirmation codes an order tolerates; the last one locks it (8.2.7 / 6.4).
+    std::int64_t max_confirmation_code_attempts = 3;
+    /// Bound Profile Packages an order may deliver (retries after failed installs); then 8.8.5 / 6.4.
+    std::int64_t max_download_attempts = 3;
     /// Clock in seconds since the epoch (tests move it to expire sessions).
     std::function<std::int64_t()> now;
 };
@@ -82,11 +88,22 @@ private:
 /// profile as Released with a fresh (or given) matching ID, and returns its activation code.
 struct add_profile_options {
     std::string smdp_address;
+    std::string operator_id;                      ///< owner (ES2+ operator), empty for none
     std::optional<std::string> matching_id;       ///< generated when absent
     std::optional<std::string> confirmation_code; ///< requires a CC at download when set
 };
 result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp::profile_description& profile,
                                          const add_profile_options& options);
+
+/// \brief Operator inventory for ES2+ (SGP.22 §5.3): stores the profile as Available, owned by `operator_id`, with
+/// no matching ID; a DownloadOrder and ConfirmOrder later make it downloadable.
+struct inventory_profile_options {
+    std::string smdp_address; ///< notification address written into the profile metadata
+    std::string operator_id;
+    std::string profile_type; ///< optional; DownloadOrder may ask for a profile by type
+};
+result<void> add_inventory_profile(store::inventory& inventory, const rsp::profile_description& profile,
+                                   const inventory_profile_options& options);
 
 /// \brief Reads the add-profile JSON: {"iccid","imsi","ki","opc","spn","profileName","apn"[,"mncLength"]}.
 result<rsp::profile_description> parse_profile_description(std::string_view json);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace openrsp::store {
@@ -35,6 +36,29 @@ struct profile_record {
     std::int64_t session_expires_at = 0;
     bytes euicc_certificate;      ///< DER of the eUICC that downloaded it (verifies its notifications)
     std::int64_t updated_at = 0;
+    std::string operator_id;      ///< operator owning the profile (ES2+ caller); empty for shell-added profiles
+    std::string profile_type;     ///< operator's profile type (ES2+ DownloadOrder by profileType)
+    std::int64_t cc_attempts = 0;       ///< wrong confirmation codes so far (SGP.22 8.2.7 / 6.4 at the limit)
+    std::int64_t download_attempts = 0; ///< Bound Profile Packages delivered so far (8.8.5 / 6.4 at the limit)
+    std::string last_error;       ///< why the last download failed (installation result, cancellation), for the operator
+};
+
+/// \brief One ES2+ order step (SGP.22 §5.3), applied by inventory::update_order as one compare-and-set.
+struct order_change {
+    profile_state to = profile_state::available;
+    std::optional<std::string> eid;              ///< bind this EID when present
+    std::optional<std::string> matching_id;      ///< set this matching ID when present
+    std::optional<bytes> confirmation_code_hash; ///< set when present; empty means none required
+    /// Back to the inventory (CancelOrder): clears EID, matching ID, confirmation code, session, counters and
+    /// last error, so the profile can be ordered afresh.
+    bool reset = false;
+};
+
+/// \brief How an update_order ended.
+enum class order_outcome {
+    done,
+    state_changed,     ///< the profile was not (any more) in the expected state, or belongs to another operator
+    matching_id_taken, ///< another profile already carries that matching ID
 };
 
 struct session_record {
@@ -65,7 +89,8 @@ public:
     virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
                                     std::string_view tid) = 0;
     /// The Bound Profile Package went out: Released -> Downloaded, only for the session holding the profile, and
-    /// in the same write the profile is bound to that eUICC (EID, and its certificate to verify its notifications).
+    /// in the same write the profile is bound to that eUICC (EID, and its certificate to verify its notifications)
+    /// and its download attempts are counted.
     virtual result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid,
                                  byte_view euicc_certificate) = 0;
     /// Unconditional state change, used for notifications about the installed profile.
@@ -79,6 +104,37 @@ public:
     virtual result<void> delete_session(std::string_view tid) = 0;
     /// Deletes sessions expired before `now`; returns how many.
     virtual result<std::size_t> purge_expired_sessions(std::int64_t now) = 0;
+
+    /// ES2+ order step: applies `change` only if the profile belongs to `operator_id` and is in state `from`.
+    virtual result<order_outcome> update_order(std::string_view iccid, std::string_view operator_id,
+                                               profile_state from, const order_change& change) = 0;
+    /// ES2+ DownloadOrder by profile type: atomically takes one Available profile of that type owned by the
+    /// operator into `to` (Allocated or Linked, binding `eid`); nullopt if none is left. Concurrent orders
+    /// (other nodes included) never take the same profile.
+    virtual result<std::optional<std::string>> allocate_by_type(std::string_view operator_id,
+                                                                std::string_view profile_type, profile_state to,
+                                                                std::string_view eid) = 0;
+    /// A wrong confirmation code for the profile held by session `tid`: counts it and, when the count reaches
+    /// `limit`, moves the profile to Error with `reason` and lets go of the session. Returns the new count (0 if
+    /// the session does not hold a Released profile).
+    virtual result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid,
+                                                             std::int64_t limit, std::string_view reason) = 0;
+    /// Compare-and-set `from` -> Error for the holding session, recording why (shown to the operator).
+    virtual result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
+                                       std::string_view reason) = 0;
+    /// Lets the same eUICC try again after a failed download: Error -> Released, only while fewer than
+    /// `max_downloads` BPPs went out and fewer than `max_cc` wrong confirmation codes were given, and only for
+    /// the EID it is bound to (or any EID if none is bound yet).
+    virtual result<bool> retry_after_failure(std::string_view iccid, std::string_view eid, std::int64_t max_downloads,
+                                             std::int64_t max_cc) = 0;
+
+    /// Operators (ES2+ callers) authenticate with bearer tokens; only SHA-256 of a token is stored.
+    /// Fails with a sentence if the name or token is taken.
+    virtual result<void> add_operator(std::string_view name, byte_view token_hash) = 0;
+    /// The operator owning the token with that hash, if any.
+    virtual result<std::optional<std::string>> find_operator(byte_view token_hash) = 0;
+    /// Profiles per state, for /metrics.
+    virtual result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() = 0;
 
     /// Small key/value settings (e.g. the SM-DP+ address the inventory was made for).
     virtual result<void> set_setting(std::string_view key, std::string_view value) = 0;

@@ -40,6 +40,13 @@ test_pki make_pki(const std::string& eid)
         ADD_FAILURE() << "pki::init: " << r.error().message;
         std::abort();
     }
+    return load_test_pki(dir);
+}
+
+} // namespace
+
+test_pki load_test_pki(const std::string& dir)
+{
     auto ci = crypto::certificate::load_file(dir + "/" + pki::files::ci_cert);
     auto dpauth = pki::load_credential(dir, pki::files::dpauth_cert, pki::files::dpauth_key);
     auto dppb = pki::load_credential(dir, pki::files::dppb_cert, pki::files::dppb_key);
@@ -53,6 +60,8 @@ test_pki make_pki(const std::string& eid)
                     read_text(dir + "/" + pki::files::eum_cert),
                     read_text(dir + "/" + pki::files::ci_cert)};
 }
+
+namespace {
 
 struct pki_holder {
     test_pki main = make_pki("89049032123451234512345678901235");
@@ -92,10 +101,18 @@ temp_dir::~temp_dir()
     std::filesystem::remove_all(m_path, ec);
 }
 
-std::unique_ptr<virtual_euicc> make_card(const std::string& path)
+std::unique_ptr<virtual_euicc> make_card(const std::string& path) { return make_card(path, {}); }
+
+std::unique_ptr<virtual_euicc> make_card(const std::string& path, const std::function<void(provisioning&)>& adjust)
 {
     const auto& p = main_pki();
-    provisioning prov{p.euicc_cert_pem, p.euicc_key_pem, p.eum_cert_pem, {p.ci_pem}, "smdp.openrsp.test"};
+    provisioning prov;
+    prov.euicc_cert_pem = p.euicc_cert_pem;
+    prov.euicc_key_pem = p.euicc_key_pem;
+    prov.eum_cert_pem = p.eum_cert_pem;
+    prov.ci_cert_pems = {p.ci_pem};
+    prov.default_smdp_address = "smdp.openrsp.test";
+    if (adjust) adjust(prov);
     auto c = virtual_euicc::create(path, prov);
     EXPECT_TRUE(c) << (c ? "" : c.error().message);
     auto card = virtual_euicc::open(path);
@@ -160,7 +177,7 @@ bytes test_smdp::authenticate_server_request(byte_view euicc_challenge, const st
     w.begin(rsp::tag::authenticate_server)
         .raw(signed1)
         .add(0x5F37, *sig)
-        .add(0x04, pki.dpauth.cert.authority_key_id())
+        .add(0x04, ci_pkid.value_or(pki.dpauth.cert.authority_key_id()))
         .raw(pki.dpauth.cert.der())
         .begin(0xA0)
         .add(0x80, std::string_view{"TEST-MATCHING-ID"})
@@ -237,10 +254,10 @@ bound_package test_smdp::build_bpp(const rsp::profile_description& d, byte_view 
     const bytes otpk = otk->public_point();
 
     der::writer body;
-    body.add(0x82, bytes{0x01})
-        .add(0x80, transaction_id)
+    body.add(0x82, bytes{opts.remote_op_id})
+        .add(0x80, opts.bf23_transaction_id.value_or(transaction_id))
         .begin(0xA6)
-        .add(0x80, bytes{0x88})
+        .add(0x80, bytes{opts.crt_key_type})
         .add(0x81, bytes{0x10})
         .add(0x84, host_id)
         .end()
@@ -248,6 +265,7 @@ bound_package test_smdp::build_bpp(const rsp::profile_description& d, byte_view 
     const bytes body_bytes = body.finish();
     auto sig = crypto::ecdsa_sign(pki.dppb.key, concat({body_bytes, der::encode(0x5F49, euicc_otpk)}));
     EXPECT_TRUE(sig);
+    if (opts.tamper_bf23_signature) (*sig)[5] ^= 0x01;
     bytes bf23_value = body_bytes;
     append(bf23_value, der::encode(0x5F37, *sig));
     const bytes bf23 = der::encode(rsp::tag::initialise_secure_channel, bf23_value);
@@ -266,7 +284,10 @@ bound_package test_smdp::build_bpp(const rsp::profile_description& d, byte_view 
         .add(0x5A, *rsp::iccid_to_bcd(opts.metadata_iccid.value_or(d.iccid)))
         .add(0x91, std::string_view{d.service_provider_name})
         .add(0x92, std::string_view{d.profile_name});
+    if (opts.profile_class) md.add_uint(0x95, *opts.profile_class);
     if (!opts.notification_config.empty()) md.add(0xB6, opts.notification_config);
+    if (!opts.profile_owner.empty()) md.add(0xB7, opts.profile_owner);
+    if (!opts.ppr.empty()) md.add(0x99, opts.ppr);
     md.end();
     const bytes metadata = md.finish();
     std::vector<bytes> segs88;
@@ -286,7 +307,7 @@ bound_package test_smdp::build_bpp(const rsp::profile_description& d, byte_view 
         ch.replace_keys(ppk);
     }
 
-    auto upp = rsp::build_upp(d);
+    auto upp = opts.upp ? result<bytes>(*opts.upp) : rsp::build_upp(d);
     EXPECT_TRUE(upp) << (upp ? "" : upp.error().message);
     std::vector<bytes> segs86;
     for (std::size_t off = 0; off < upp->size(); off += crypto::max_encrypted_segment_plaintext) {

@@ -30,6 +30,8 @@ struct test_pki {
 /// The main test PKI (CI "A"); second() is an unrelated CI "B" for the unknown-CI cases.
 const test_pki& main_pki();
 const test_pki& other_pki();
+/// Reads a PKI directory written by pki::init (e.g. main_pki().dir, from a child process).
+test_pki load_test_pki(const std::string& dir);
 
 /// \brief A fresh directory under the system temp dir, removed by the destructor.
 class temp_dir {
@@ -47,6 +49,8 @@ private:
 
 /// \brief Creates and opens a virtual eUICC file for the main PKI.
 std::unique_ptr<virtual_euicc> make_card(const std::string& path);
+/// Same, with the provisioning (limits, RAT, ...) adjusted before the file is created.
+std::unique_ptr<virtual_euicc> make_card(const std::string& path, const std::function<void(provisioning&)>& adjust);
 
 /// \brief Sends one ES10 request as STORE DATA blocks of `mss` bytes and follows 61xx with GET RESPONSE.
 /// Returns the response data; `sw` receives the final status word.
@@ -61,6 +65,14 @@ struct bpp_options {
     bool use_ppk = false;              ///< send A2 ReplaceSessionKeys and protect the UPP with PPKs
     std::optional<std::string> metadata_iccid; ///< ICCID in BF25 if it should differ from the UPP's
     bytes notification_config;         ///< contents of B6, empty for none
+    std::optional<unsigned> profile_class; ///< `95` in BF25 if set
+    bytes ppr;                         ///< contents of `99` profilePolicyRules, empty for none
+    bytes profile_owner;               ///< contents of `B7`, empty for none
+    std::optional<bytes> upp;          ///< replaces the UPP built from the description
+    std::uint8_t remote_op_id = 0x01;  ///< BF23 `82`
+    std::optional<bytes> bf23_transaction_id; ///< BF23 `80` if it should differ from the session's
+    std::uint8_t crt_key_type = 0x88;  ///< BF23 CRT `80` keyType
+    bool tamper_bf23_signature = false;
 };
 
 /// \brief The BPP both as one BF36 and as lpac's STORE DATA series (facts §4.3).
@@ -87,6 +99,7 @@ public:
 
     const test_pki& pki;
     std::string address;
+    std::optional<bytes> ci_pkid; ///< euiccCiPKIdToBeUsed if it should not be the DPauth AKI
     bytes transaction_id;
     bytes server_challenge;
     bytes euicc_signature1;

@@ -1,0 +1,176 @@
+/// \file
+/// \brief Card policy: capacity (SGP.22 §5.7.6 insufficientMemory), the Rules Authorisation Table and its
+/// check of Profile Policy Rules at installation (SGP.22 §2.9.2, pprNotAllowed), ES10b.GetRAT, and their place
+/// in the eUICC file.
+
+#include "euicc_impl.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace openrsp::euicc {
+
+std::vector<rat_rule> default_rat() { return {rat_rule{}}; }
+
+namespace detail {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// profilePolicyRules / pprIds bits (SGP.22 §2.9.1, rsp.asn PprIds).
+constexpr unsigned ppr1_bit = 1;
+constexpr unsigned ppr2_bit = 2;
+
+/// True if a RAT pattern octet string (nibble 'E' = any digit) matches a Profile Owner value.
+bool nibbles_match(byte_view pattern, byte_view value)
+{
+    if (pattern.size() != value.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        for (const unsigned shift : {0u, 4u}) {
+            const unsigned p = (pattern[i] >> shift) & 0x0F;
+            if (p != 0x0E && p != ((value[i] >> shift) & 0x0FU)) return false;
+        }
+    }
+    return true;
+}
+
+bool operator_matches(const operator_id& rule, const der::reader& owner)
+{
+    const auto mcc_mnc = owner.find(0x80);
+    if (!mcc_mnc || !nibbles_match(rule.mcc_mnc, mcc_mnc->value)) return false;
+    // A gid the rule names must be present and equal in the owner; a gid the rule leaves out matches anything.
+    const auto gid_ok = [&](const bytes& want, der::tag_t tag) {
+        if (want.empty()) return true;
+        const auto got = owner.find(tag);
+        return got && std::ranges::equal(want, got->value);
+    };
+    return gid_ok(rule.gid1, 0x81) && gid_ok(rule.gid2, 0x82);
+}
+
+bytes hex_or_throw(const json& j, const char* key)
+{
+    if (!j.contains(key)) return {};
+    auto b = from_hex(j.at(key).get<std::string>());
+    if (!b) throw std::runtime_error(std::string("field \"") + key + "\" is not hex");
+    return *b;
+}
+
+} // namespace
+
+std::size_t used_memory(const card_state& s)
+{
+    std::size_t used = 0;
+    for (const auto& p : s.profiles) used += p.upp.size() + per_profile_overhead;
+    return used;
+}
+
+std::size_t free_memory(const card_state& s)
+{
+    const std::size_t used = used_memory(s);
+    return used >= s.limits.memory_bytes ? 0 : s.limits.memory_bytes - used;
+}
+
+bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owner_tlv_value)
+{
+    const bool wants_ppr1 = !ppr.empty() && der::bit_is_set(ppr, ppr1_bit);
+    const bool wants_ppr2 = !ppr.empty() && der::bit_is_set(ppr, ppr2_bit);
+    if (!wants_ppr1 && !wants_ppr2) return true; // pprUpdateControl alone needs no authorisation
+    // SGP.22 §2.9.2.2: a PPR is only allowed for the Profile Owner a rule names, so no owner means no PPR.
+    if (owner_tlv_value.empty()) return false;
+    const der::reader owner(owner_tlv_value);
+    const auto owner_listed = [&](const rat_rule& r) {
+        return std::ranges::any_of(r.allowed_operators, [&](const operator_id& o) { return operator_matches(o, owner); });
+    };
+    // Each PPR the profile sets must be authorised by a rule naming its owner (one rule may cover both).
+    const bool ppr1_ok =
+        !wants_ppr1 || std::ranges::any_of(rat, [&](const rat_rule& r) { return r.ppr1 && owner_listed(r); });
+    const bool ppr2_ok =
+        !wants_ppr2 || std::ranges::any_of(rat, [&](const rat_rule& r) { return r.ppr2 && owner_listed(r); });
+    return ppr1_ok && ppr2_ok;
+}
+
+bytes encode_rat_response(const std::vector<rat_rule>& rat)
+{
+    // GetRatResponse ::= [67] SEQUENCE { rat [0] SEQUENCE OF ProfilePolicyAuthorisationRule } (rsp.asn, facts §4.4).
+    der::writer w;
+    w.begin(rsp::tag::get_rat).begin(0xA0);
+    for (const auto& r : rat) {
+        w.begin(rsp::tag::sequence);
+        if (r.ppr1 && r.ppr2) w.add_named_bits(0x80, {ppr1_bit, ppr2_bit});
+        else if (r.ppr1) w.add_named_bits(0x80, {ppr1_bit});
+        else if (r.ppr2) w.add_named_bits(0x80, {ppr2_bit});
+        else w.add_named_bits(0x80, {});
+        w.begin(0xA1);
+        for (const auto& o : r.allowed_operators) {
+            w.begin(rsp::tag::sequence).add(0x80, o.mcc_mnc);
+            if (!o.gid1.empty()) w.add(0x81, o.gid1);
+            if (!o.gid2.empty()) w.add(0x82, o.gid2);
+            w.end();
+        }
+        w.end();
+        if (r.consent_required) w.add_named_bits(0x82, {0});
+        else w.add_named_bits(0x82, {});
+        w.end();
+    }
+    w.end().end();
+    return w.finish();
+}
+
+void policy_to_json(const card_state& s, json& j)
+{
+    j["max_profiles"] = s.limits.max_profiles;
+    j["memory_bytes"] = s.limits.memory_bytes;
+    j["test_profiles_supported"] = s.limits.test_profiles_supported;
+    json rules = json::array();
+    for (const auto& r : s.rat) {
+        json e;
+        e["ppr1"] = r.ppr1;
+        e["ppr2"] = r.ppr2;
+        e["consent_required"] = r.consent_required;
+        json ops = json::array();
+        for (const auto& o : r.allowed_operators) {
+            json oj;
+            oj["mcc_mnc"] = to_hex(o.mcc_mnc);
+            if (!o.gid1.empty()) oj["gid1"] = to_hex(o.gid1);
+            if (!o.gid2.empty()) oj["gid2"] = to_hex(o.gid2);
+            ops.push_back(std::move(oj));
+        }
+        e["allowed_operators"] = std::move(ops);
+        rules.push_back(std::move(e));
+    }
+    j["rules_authorisation_table"] = std::move(rules);
+}
+
+void policy_from_json(const json& j, card_state& s)
+{
+    const card_limits defaults;
+    s.limits.max_profiles = j.value("max_profiles", defaults.max_profiles);
+    s.limits.memory_bytes = j.value("memory_bytes", defaults.memory_bytes);
+    s.limits.test_profiles_supported = j.value("test_profiles_supported", defaults.test_profiles_supported);
+    if (!j.contains("rules_authorisation_table")) {
+        s.rat = default_rat();
+        return;
+    }
+    s.rat.clear();
+    for (const auto& e : j.at("rules_authorisation_table")) {
+        rat_rule r;
+        r.ppr1 = e.value("ppr1", false);
+        r.ppr2 = e.value("ppr2", false);
+        r.consent_required = e.value("consent_required", false);
+        r.allowed_operators.clear();
+        for (const auto& oj : e.at("allowed_operators")) {
+            operator_id o;
+            o.mcc_mnc = hex_or_throw(oj, "mcc_mnc");
+            if (o.mcc_mnc.size() != 3) throw std::runtime_error("a RAT mcc_mnc is not 3 octets");
+            o.gid1 = hex_or_throw(oj, "gid1");
+            o.gid2 = hex_or_throw(oj, "gid2");
+            r.allowed_operators.push_back(std::move(o));
+        }
+        s.rat.push_back(std::move(r));
+    }
+}
+
+} // namespace detail
+} // namespace openrsp::euicc

@@ -1,0 +1,291 @@
+// ES2+ JSON binding (SGP.22 §6.5): request bodies with a `header`, responses with functionExecutionStatus.
+#include "openrsp/rsp/es9p.h"
+#include "openrsp/smdpp/es2p.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace openrsp::smdpp::es2p {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* subject_protocol_format = "1.3.1";
+constexpr const char* reason_invalid = "2.1";
+constexpr const char* reason_missing = "2.2";
+
+bool all_digits(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+result<json> parse_object(std::string_view text)
+{
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object())
+        return fail(subject_protocol_format, reason_invalid, "the request body is not a JSON object");
+    return j;
+}
+
+result<std::optional<std::string>> optional_string(const json& j, const char* key)
+{
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::optional<std::string>{};
+    if (!it->is_string())
+        return fail(subject_protocol_format, reason_invalid, std::string("'") + key + "' is not a string");
+    return std::optional<std::string>{it->get<std::string>()};
+}
+
+result<std::string> mandatory_string(const json& j, const char* key)
+{
+    auto v = optional_string(j, key);
+    if (!v) return v.take_error();
+    if (!*v) return fail(subject_protocol_format, reason_missing, std::string("'") + key + "' is missing");
+    return std::move(**v);
+}
+
+// SGP.22 §6.5.1.3: every ES2+ request names its caller and the call; both are mandatory.
+result<request_header> parse_header(const json& j)
+{
+    const auto h = j.find("header");
+    if (h == j.end() || !h->is_object())
+        return fail(subject_protocol_format, reason_missing, "the request has no 'header' object");
+    request_header out;
+    auto requester = mandatory_string(*h, "functionRequesterIdentifier");
+    if (!requester) return requester.take_error();
+    auto call = mandatory_string(*h, "functionCallIdentifier");
+    if (!call) return call.take_error();
+    out.function_requester_identifier = std::move(*requester);
+    out.function_call_identifier = std::move(*call);
+    return out;
+}
+
+// ICCIDs are 18 to 20 digits; operators may pad a 19-digit one with a trailing 'F' (pySim es2p.py does).
+result<std::string> checked_iccid(std::string v)
+{
+    if (v.size() == 20 && (v.back() == 'F' || v.back() == 'f')) v.pop_back();
+    if (v.size() < 18 || v.size() > 20 || !all_digits(v))
+        return fail("8.2.1", reason_invalid, "the ICCID must be 18 to 20 digits");
+    return v;
+}
+
+result<std::optional<std::string>> checked_eid(std::optional<std::string> v)
+{
+    if (v && (v->size() != 32 || !all_digits(*v))) return fail("8.1.1", reason_invalid, "the EID must be 32 digits");
+    return v;
+}
+
+json header_json(const request_header& h)
+{
+    return json{{"functionRequesterIdentifier", h.function_requester_identifier},
+                {"functionCallIdentifier", h.function_call_identifier}};
+}
+
+json success()
+{
+    return json{{"header", {{"functionExecutionStatus", {{"status", "Executed-Success"}}}}}};
+}
+
+void put_optional(json& j, const char* key, const std::optional<std::string>& v)
+{
+    if (v) j[key] = *v;
+}
+
+// Checks the response header the way rsp::es9p does (a failure becomes an error with its codes).
+result<json> parse_response(std::string_view text)
+{
+    OPENRSP_TRY_VOID(rsp::es9p::parse_header_only_response(text));
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail("the SM-DP+ answered with something that is not JSON");
+    return j;
+}
+
+} // namespace
+
+result<download_order_request> parse_download_order_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    download_order_request r;
+    auto h = parse_header(*j);
+    if (!h) return h.take_error();
+    r.header = std::move(*h);
+    auto eid = optional_string(*j, "eid");
+    if (!eid) return eid.take_error();
+    auto eid_ok = checked_eid(std::move(*eid));
+    if (!eid_ok) return eid_ok.take_error();
+    r.eid = std::move(*eid_ok);
+    auto iccid = optional_string(*j, "iccid");
+    if (!iccid) return iccid.take_error();
+    if (*iccid) {
+        auto c = checked_iccid(std::move(**iccid));
+        if (!c) return c.take_error();
+        r.iccid = std::move(*c);
+    }
+    auto type = optional_string(*j, "profileType");
+    if (!type) return type.take_error();
+    r.profile_type = std::move(*type);
+    if (!r.iccid && !r.profile_type)
+        return fail(subject_protocol_format, "2.3", "a download order needs an 'iccid' or a 'profileType'");
+    return r;
+}
+
+result<confirm_order_request> parse_confirm_order_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    confirm_order_request r;
+    auto h = parse_header(*j);
+    if (!h) return h.take_error();
+    r.header = std::move(*h);
+    auto iccid = mandatory_string(*j, "iccid");
+    if (!iccid) return iccid.take_error();
+    auto c = checked_iccid(std::move(*iccid));
+    if (!c) return c.take_error();
+    r.iccid = std::move(*c);
+    auto eid = optional_string(*j, "eid");
+    if (!eid) return eid.take_error();
+    auto eid_ok = checked_eid(std::move(*eid));
+    if (!eid_ok) return eid_ok.take_error();
+    r.eid = std::move(*eid_ok);
+    for (auto [key, dst] : {std::pair{"matchingId", &r.matching_id},
+                            {"confirmationCode", &r.confirmation_code},
+                            {"smdsAddress", &r.smds_address}}) {
+        auto v = optional_string(*j, key);
+        if (!v) return v.take_error();
+        *dst = std::move(*v);
+    }
+    const auto flag = j->find("releaseFlag");
+    if (flag == j->end()) return fail(subject_protocol_format, reason_missing, "'releaseFlag' is missing");
+    if (!flag->is_boolean()) return fail(subject_protocol_format, reason_invalid, "'releaseFlag' is not a boolean");
+    r.release_flag = flag->get<bool>();
+    return r;
+}
+
+result<cancel_order_request> parse_cancel_order_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    cancel_order_request r;
+    auto h = parse_header(*j);
+    if (!h) return h.take_error();
+    r.header = std::move(*h);
+    auto iccid = mandatory_string(*j, "iccid");
+    if (!iccid) return iccid.take_error();
+    auto c = checked_iccid(std::move(*iccid));
+    if (!c) return c.take_error();
+    r.iccid = std::move(*c);
+    auto eid = optional_string(*j, "eid");
+    if (!eid) return eid.take_error();
+    auto eid_ok = checked_eid(std::move(*eid));
+    if (!eid_ok) return eid_ok.take_error();
+    r.eid = std::move(*eid_ok);
+    auto mid = optional_string(*j, "matchingId");
+    if (!mid) return mid.take_error();
+    r.matching_id = std::move(*mid);
+    auto status = mandatory_string(*j, "finalProfileStatusIndicator");
+    if (!status) return status.take_error();
+    if (*status == "Available")
+        r.final_profile_status = store::profile_state::available;
+    else if (*status == "Unavailable")
+        r.final_profile_status = store::profile_state::unavailable;
+    else
+        return fail(subject_protocol_format, reason_invalid,
+                    "'finalProfileStatusIndicator' must be \"Available\" or \"Unavailable\"");
+    return r;
+}
+
+result<release_profile_request> parse_release_profile_request(std::string_view text)
+{
+    auto j = parse_object(text);
+    if (!j) return j.take_error();
+    release_profile_request r;
+    auto h = parse_header(*j);
+    if (!h) return h.take_error();
+    r.header = std::move(*h);
+    auto iccid = mandatory_string(*j, "iccid");
+    if (!iccid) return iccid.take_error();
+    auto c = checked_iccid(std::move(*iccid));
+    if (!c) return c.take_error();
+    r.iccid = std::move(*c);
+    return r;
+}
+
+std::string to_json(const download_order_request& m)
+{
+    json j{{"header", header_json(m.header)}};
+    put_optional(j, "eid", m.eid);
+    put_optional(j, "iccid", m.iccid);
+    put_optional(j, "profileType", m.profile_type);
+    return j.dump();
+}
+
+std::string to_json(const confirm_order_request& m)
+{
+    json j{{"header", header_json(m.header)}, {"iccid", m.iccid}, {"releaseFlag", m.release_flag}};
+    put_optional(j, "eid", m.eid);
+    put_optional(j, "matchingId", m.matching_id);
+    put_optional(j, "confirmationCode", m.confirmation_code);
+    put_optional(j, "smdsAddress", m.smds_address);
+    return j.dump();
+}
+
+std::string to_json(const cancel_order_request& m)
+{
+    json j{{"header", header_json(m.header)},
+           {"iccid", m.iccid},
+           {"finalProfileStatusIndicator",
+            m.final_profile_status == store::profile_state::unavailable ? "Unavailable" : "Available"}};
+    put_optional(j, "eid", m.eid);
+    put_optional(j, "matchingId", m.matching_id);
+    return j.dump();
+}
+
+std::string to_json(const release_profile_request& m)
+{
+    return json{{"header", header_json(m.header)}, {"iccid", m.iccid}}.dump();
+}
+
+std::string to_json(const download_order_response& m)
+{
+    json j = success();
+    j["iccid"] = m.iccid;
+    return j.dump();
+}
+
+std::string to_json(const confirm_order_response& m)
+{
+    json j = success();
+    put_optional(j, "eid", m.eid);
+    j["matchingId"] = m.matching_id;
+    j["smdpAddress"] = m.smdp_address;
+    return j.dump();
+}
+
+result<download_order_response> parse_download_order_response(std::string_view text)
+{
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    auto iccid = optional_string(*j, "iccid");
+    if (!iccid || !*iccid) return fail("the SM-DP+ answer lacks 'iccid'");
+    return download_order_response{std::move(**iccid)};
+}
+
+result<confirm_order_response> parse_confirm_order_response(std::string_view text)
+{
+    auto j = parse_response(text);
+    if (!j) return j.take_error();
+    confirm_order_response r;
+    auto mid = optional_string(*j, "matchingId");
+    if (!mid || !*mid) return fail("the SM-DP+ answer lacks 'matchingId'");
+    r.matching_id = std::move(**mid);
+    auto addr = optional_string(*j, "smdpAddress");
+    if (addr && *addr) r.smdp_address = std::move(**addr);
+    auto eid = optional_string(*j, "eid");
+    if (eid) r.eid = std::move(*eid);
+    return r;
+}
+
+} // namespace openrsp::smdpp::es2p

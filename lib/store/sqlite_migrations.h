@@ -1,0 +1,52 @@
+#pragma once
+// Private to lib/store: the SQLite inventory's schema versions (sqlite_inventory.cpp applies them).
+
+namespace openrsp::store::sqlite_schema {
+
+// Schema versions are applied in order inside one transaction each; user_version records the last one.
+inline constexpr const char* migrations[] = {
+    R"sql(
+CREATE TABLE profiles (
+    iccid TEXT PRIMARY KEY,
+    matching_id TEXT UNIQUE,
+    state TEXT NOT NULL,
+    eid TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL,
+    upp BLOB NOT NULL,
+    metadata BLOB NOT NULL,
+    cc_hash BLOB,
+    session_tid TEXT NOT NULL DEFAULT '',
+    session_expires_at INTEGER NOT NULL DEFAULT 0,
+    euicc_certificate BLOB,
+    updated_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))
+);
+CREATE INDEX profiles_session ON profiles(session_tid);
+CREATE TABLE sessions (
+    tid TEXT PRIMARY KEY,
+    iccid TEXT NOT NULL DEFAULT '',
+    stage TEXT NOT NULL,
+    data BLOB NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql",
+    // v2: sessions moved to their own attached database (see attach_sessions).
+    "DROP TABLE IF EXISTS main.sessions;",
+    // v3: ES2+ operators and orders, download lifecycle counters and the last failure.
+    R"sql(
+ALTER TABLE profiles ADD COLUMN operator_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN profile_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN cc_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN download_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX profiles_order ON profiles(operator_id, profile_type, state);
+CREATE TABLE operators (
+    name TEXT PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))
+);
+)sql",
+};
+
+} // namespace openrsp::store::sqlite_schema
