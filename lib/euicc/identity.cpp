@@ -24,7 +24,8 @@ result<std::string> read_file(const std::string& path)
 result<std::string> certificate_pem(const std::string& path, const char* what)
 {
     auto cert = crypto::certificate::load_file(path);
-    if (!cert) return fail(std::string("The ") + what + " certificate " + path + " cannot be read: " + cert.error().message);
+    if (!cert)
+        return fail(std::string("The ") + what + " certificate " + path + " cannot be read: " + cert.error().message);
     return cert->pem();
 }
 

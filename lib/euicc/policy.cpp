@@ -11,7 +11,10 @@
 
 namespace openrsp::euicc {
 
-std::vector<rat_rule> default_rat() { return {rat_rule{}}; }
+std::vector<rat_rule> default_rat()
+{
+    return {rat_rule{}};
+}
 
 namespace detail {
 
@@ -62,7 +65,8 @@ bytes hex_or_throw(const json& j, const char* key)
 std::size_t used_memory(const card_state& s)
 {
     std::size_t used = 0;
-    for (const auto& p : s.profiles) used += p.upp.size() + per_profile_overhead;
+    for (const auto& p : s.profiles)
+        used += p.upp.size() + per_profile_overhead;
     return used;
 }
 
@@ -81,7 +85,8 @@ bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owne
     if (owner_tlv_value.empty()) return false;
     const der::reader owner(owner_tlv_value);
     const auto owner_listed = [&](const rat_rule& r) {
-        return std::ranges::any_of(r.allowed_operators, [&](const operator_id& o) { return operator_matches(o, owner); });
+        return std::ranges::any_of(r.allowed_operators,
+                                   [&](const operator_id& o) { return operator_matches(o, owner); });
     };
     // Each PPR the profile sets must be authorised by a rule naming its owner (one rule may cover both).
     const bool ppr1_ok =
@@ -98,10 +103,14 @@ bytes encode_rat_response(const std::vector<rat_rule>& rat)
     w.begin(rsp::tag::get_rat).begin(0xA0);
     for (const auto& r : rat) {
         w.begin(rsp::tag::sequence);
-        if (r.ppr1 && r.ppr2) w.add_named_bits(0x80, {ppr1_bit, ppr2_bit});
-        else if (r.ppr1) w.add_named_bits(0x80, {ppr1_bit});
-        else if (r.ppr2) w.add_named_bits(0x80, {ppr2_bit});
-        else w.add_named_bits(0x80, {});
+        if (r.ppr1 && r.ppr2)
+            w.add_named_bits(0x80, {ppr1_bit, ppr2_bit});
+        else if (r.ppr1)
+            w.add_named_bits(0x80, {ppr1_bit});
+        else if (r.ppr2)
+            w.add_named_bits(0x80, {ppr2_bit});
+        else
+            w.add_named_bits(0x80, {});
         w.begin(0xA1);
         for (const auto& o : r.allowed_operators) {
             w.begin(rsp::tag::sequence).add(0x80, o.mcc_mnc);
@@ -110,8 +119,10 @@ bytes encode_rat_response(const std::vector<rat_rule>& rat)
             w.end();
         }
         w.end();
-        if (r.consent_required) w.add_named_bits(0x82, {0});
-        else w.add_named_bits(0x82, {});
+        if (r.consent_required)
+            w.add_named_bits(0x82, {0});
+        else
+            w.add_named_bits(0x82, {});
         w.end();
     }
     w.end().end();

@@ -33,9 +33,9 @@ constexpr std::size_t block_sizes[16] = {6, 7, 16, 32, 64, 100, 119, 120, 121, 1
 
 struct fixture {
     std::unique_ptr<temp_dir> dir;
-    std::string empty_card;   ///< a new eUICC file
-    std::string loaded_card;  ///< two profiles, one enabled, notifications pending
-    std::string work;         ///< the copy each input runs on
+    std::string empty_card;  ///< a new eUICC file
+    std::string loaded_card; ///< two profiles, one enabled, notifications pending
+    std::string work;        ///< the copy each input runs on
 };
 
 fixture& the_fixture()
@@ -59,7 +59,8 @@ fixture& the_fixture()
         (void)download(*t, ch, eid_text, sample_profile("8949449999999990155"));
         const bytes iccid = der::encode(rsp::tag::iccid, *rsp::iccid_to_bcd("8949449999999990148"));
         unsigned sw = 0;
-        (void)es10(*t, ch, der::encode(rsp::tag::enable_profile, concat({der::encode(0xA0, iccid), hex("810100")})), sw);
+        (void)es10(*t, ch, der::encode(rsp::tag::enable_profile, concat({der::encode(0xA0, iccid), hex("810100")})),
+                   sw);
         return x;
     }();
     return f;
@@ -87,8 +88,9 @@ void send_es10(virtual_euicc& card, std::uint8_t ctl, byte_view request)
     while (off < request.size()) {
         const std::size_t n = std::min(block, request.size() - off);
         const bool final_block = off + n == request.size();
-        bytes apdu{static_cast<std::uint8_t>(0x80 | channel), 0xE2, static_cast<std::uint8_t>(final_block ? 0x91 : 0x11),
-                   static_cast<std::uint8_t>(p2++), static_cast<std::uint8_t>(n)};
+        bytes apdu{static_cast<std::uint8_t>(0x80 | channel), 0xE2,
+                   static_cast<std::uint8_t>(final_block ? 0x91 : 0x11), static_cast<std::uint8_t>(p2++),
+                   static_cast<std::uint8_t>(n)};
         append(apdu, request.subspan(off, n));
         last = card.transmit(apdu);
         off += n;
@@ -104,7 +106,8 @@ void send_es10(virtual_euicc& card, std::uint8_t ctl, byte_view request)
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
     // Every input copies and may rewrite (with fsync) the eUICC file: on tmpfs that costs nothing.
-    if (std::getenv("TMPDIR") == nullptr && std::filesystem::is_directory("/dev/shm")) ::setenv("TMPDIR", "/dev/shm", 1);
+    if (std::getenv("TMPDIR") == nullptr && std::filesystem::is_directory("/dev/shm"))
+        ::setenv("TMPDIR", "/dev/shm", 1);
     (void)the_fixture();
     return 0;
 }

@@ -32,7 +32,10 @@ unsigned simple_code(const bytes& response)
     return v ? static_cast<unsigned>(*v) : 999;
 }
 
-bytes iccid_tlv(const std::string& iccid) { return der::encode(rsp::tag::iccid, *rsp::iccid_to_bcd(iccid)); }
+bytes iccid_tlv(const std::string& iccid)
+{
+    return der::encode(rsp::tag::iccid, *rsp::iccid_to_bcd(iccid));
+}
 
 int run(const std::string& pki_dir, virtual_euicc& card, const std::string& op, const std::string& arg,
         const std::string& arg2)

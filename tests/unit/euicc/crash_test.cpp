@@ -52,9 +52,11 @@ public:
             if (std::string_view(*e).rfind("OPENRSP_EUICC_CRASH_POINT=", 0) != 0) m_env.emplace_back(*e);
         if (crash_point) m_env.push_back("OPENRSP_EUICC_CRASH_POINT=" + std::to_string(*crash_point));
         std::vector<char*> argv, envp;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
-        for (auto& e : m_env) envp.push_back(e.data());
+        for (auto& e : m_env)
+            envp.push_back(e.data());
         envp.push_back(nullptr);
         m_pid = ::fork();
         if (m_pid == 0) {
@@ -104,7 +106,7 @@ std::vector<operation> operations()
     return {
         {"install", {"install", iccid_c}},
         {"failed_install", {"install-bad", iccid_c}, 3}, // stores the error PIR as a pending notification
-        {"enable", {"enable", iccid_b}},              // disables A and enables B in the same write
+        {"enable", {"enable", iccid_b}},                 // disables A and enables B in the same write
         {"disable", {"disable", iccid_a}},
         {"delete", {"delete", iccid_b}},
         {"nickname", {"nickname", iccid_a, "Crashed"}},
@@ -129,8 +131,8 @@ std::string observable_state(const std::string& path)
     auto a0 = top ? der::reader(top->value).find(0xA0) : std::nullopt;
     for (const auto& n : a0 ? *der::reader(a0->value).all() : std::vector<der::tlv>{}) {
         const der::reader r(n.value);
-        out << "notification " << *der::decode_uint(r.find(0x80)->value) << " pmo "
-            << to_hex(r.find(0x81)->value) << "\n";
+        out << "notification " << *der::decode_uint(r.find(0x80)->value) << " pmo " << to_hex(r.find(0x81)->value)
+            << "\n";
     }
     return out.str();
 }
@@ -152,9 +154,9 @@ protected:
         o.notification_config = cfg.finish();
         ASSERT_TRUE(decode_pir(download(*t, ch, eid_text, sample_profile(iccid_a), o))->success);
         ASSERT_TRUE(decode_pir(download(*t, ch, eid_text, sample_profile(iccid_b)))->success);
-        const bytes enable = der::encode(
-            rsp::tag::enable_profile,
-            concat({der::encode(0xA0, der::encode(0x5A, *rsp::iccid_to_bcd(iccid_a))), hex("810100")}));
+        const bytes enable =
+            der::encode(rsp::tag::enable_profile,
+                        concat({der::encode(0xA0, der::encode(0x5A, *rsp::iccid_to_bcd(iccid_a))), hex("810100")}));
         ASSERT_EQ(es10(*t, ch, enable), hex("BF3103800100"));
         s_template = path;
     }
@@ -181,7 +183,7 @@ protected:
 
 /// Runs the operation without a crash on a fresh copy; returns the state after it and how long it took.
 std::pair<std::string, std::chrono::microseconds> clean_run(const std::vector<std::string>& args,
-                                                           const std::string& path, int exit_code)
+                                                            const std::string& path, int exit_code)
 {
     const auto start = std::chrono::steady_clock::now();
     child c(args, std::nullopt);
@@ -215,8 +217,10 @@ TEST_F(crash_test, when_killed_at_every_write_step_then_store_is_before_or_after
             EXPECT_EQ(r.killed, point <= write_steps);
             kills += r.killed ? 1 : 0;
             const std::string now = observable_state(path);
-            if (point <= last_step_before_rename) EXPECT_EQ(now, before) << "the rename is the commit point";
-            else EXPECT_EQ(now, after);
+            if (point <= last_step_before_rename)
+                EXPECT_EQ(now, before) << "the rename is the commit point";
+            else
+                EXPECT_EQ(now, after);
             if (now == before) {
                 // The leftover PATH.tmp of the dead writer must not disturb the next run of the operation.
                 child again(helper_args(path, op), std::nullopt);
@@ -231,7 +235,7 @@ TEST_F(crash_test, when_killed_at_every_write_step_then_store_is_before_or_after
 TEST_F(crash_test, when_killed_after_random_delays_then_store_is_before_or_after_never_between)
 {
     const bool long_run = std::getenv("OPENRSP_EUICC_CRASH_LONG") != nullptr;
-    const int kills_per_op = long_run ? 100 : 6;
+    const int kills_per_op = long_run ? 400 : 6;
     const std::string path = m_work.file("card.json");
     const std::string before = observable_state(s_template);
     std::mt19937 rng(std::random_device{}());

@@ -140,7 +140,8 @@ TEST_F(download_codes_test, AuthenticateServer_undefinedError_127_for_missing_ct
     auto top = der::parse_one(req);
     auto items = *der::reader(top->value).all();
     bytes without_ctx;
-    for (std::size_t i = 0; i + 1 < items.size(); ++i) append(without_ctx, items[i].raw);
+    for (std::size_t i = 0; i + 1 < items.size(); ++i)
+        append(without_ctx, items[i].raw);
     EXPECT_EQ(error_code(es10(*t, ch, der::encode(0xBF38, without_ctx))), 127);
 
     // serverAddress ends up in the PIR's notificationAddress: it must be a host name.
@@ -289,7 +290,8 @@ TEST_F(download_codes_test, LoadBoundProfilePackage_scp03tSecurityError_8_for_a_
     // series: BF36+BF23, A0, A1 header, 88, 88, ...
     ASSERT_EQ(bpp.series[3][0], 0x88);
     ASSERT_EQ(bpp.series[5][0], 0x88) << "StoreMetadata needs three 88 segments";
-    for (std::size_t i = 0; i <= 3; ++i) EXPECT_TRUE(es10(*t, ch, bpp.series[i]).empty()) << i;
+    for (std::size_t i = 0; i <= 3; ++i)
+        EXPECT_TRUE(es10(*t, ch, bpp.series[i]).empty()) << i;
     // The same 88 again: its MAC was computed on the previous chaining value.
     const auto pir = decode_pir(es10(*t, ch, bpp.series[3]));
     ASSERT_TRUE(pir);

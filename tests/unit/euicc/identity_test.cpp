@@ -21,8 +21,10 @@ constexpr const char* sgp26_eid = "89049032123451234512345678901235";
 
 identity_files sgp26_identity()
 {
-    return identity_files{sgp26 + "CERT_EUICC_ECDSA_NIST.der", sgp26 + "SK_EUICC_ECDSA_NIST.pem",
-                          sgp26 + "CERT_EUM_ECDSA_NIST.der", {sgp26 + "CERT_CI_ECDSA_NIST.der"}};
+    return identity_files{sgp26 + "CERT_EUICC_ECDSA_NIST.der",
+                          sgp26 + "SK_EUICC_ECDSA_NIST.pem",
+                          sgp26 + "CERT_EUM_ECDSA_NIST.der",
+                          {sgp26 + "CERT_CI_ECDSA_NIST.der"}};
 }
 
 /// The SGP.26 test SM-DP+ (DPauth/DPpb with their private keys), for a download against the SGP.26 card.
@@ -38,8 +40,14 @@ test_pki sgp26_smdp()
     auto ak = crypto::ec_key::from_pem(auth_key.str());
     auto pk = crypto::ec_key::from_pem(pb_key.str());
     EXPECT_TRUE(ci && dpauth_cert && dppb_cert && ak && pk);
-    return test_pki{sgp26, std::move(*ci), pki::credential{std::move(*dpauth_cert), std::move(*ak)},
-                    pki::credential{std::move(*dppb_cert), std::move(*pk)}, "", "", "", ""};
+    return test_pki{sgp26,
+                    std::move(*ci),
+                    pki::credential{std::move(*dpauth_cert), std::move(*ak)},
+                    pki::credential{std::move(*dppb_cert), std::move(*pk)},
+                    "",
+                    "",
+                    "",
+                    ""};
 }
 
 } // namespace

@@ -34,7 +34,7 @@ protected:
         t = card->make_transport();
         ch = open_isdr(*t);
         bpp_options ruled;
-        ruled.ppr = hex("0560");                              // ppr1, ppr2
+        ruled.ppr = hex("0560");                                // ppr1, ppr2
         ruled.profile_owner = der::encode(0x80, hex("00F110")); // MCC 001, MNC 01
         ASSERT_TRUE(decode_pir(download(*t, ch, eid_text, sample_profile(iccid_a), ruled))->success);
         ASSERT_TRUE(decode_pir(download(*t, ch, eid_text, sample_profile(iccid_b)))->success);
@@ -144,7 +144,8 @@ TEST_F(policy_test, EnableProfile_disallowedByPolicy_3_when_the_enabled_profile_
 {
     ASSERT_EQ(enable(iccid_a), 0u);
     EXPECT_EQ(enable(iccid_b), 3u);
-    for (const auto& p : card->profiles()) EXPECT_EQ(p.enabled, p.iccid == iccid_a);
+    for (const auto& p : card->profiles())
+        EXPECT_EQ(p.enabled, p.iccid == iccid_a);
 }
 
 TEST_F(policy_test, EnableProfile_DisableProfile_eUICCMemoryReset_catBusy_5_during_a_proactive_session)
