@@ -7,6 +7,7 @@ packages=(
     libqrencode-dev libpng-dev libzxing-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev openssl
     postgresql libpq-dev
+    pcscd vsmartcard-vpcd libpcsclite-dev
     clang-14 libclang-rt-14-dev
 )
 missing=()

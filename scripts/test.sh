@@ -49,9 +49,28 @@ start_postgres() {
     exit 1
 }
 
+# pcscd with the vsmartcard vpcd driver, for the LPA-over-PC/SC loop test (tests/integration/pcsc_loop_test.cpp).
+# The daemon is left running: it is the system's own, and any later run or PC/SC tool can use it.
+start_pcscd() {
+    [ -f /etc/reader.conf.d/vpcd ] || { echo "/etc/reader.conf.d/vpcd missing: is vsmartcard-vpcd installed?" >&2; exit 1; }
+    if ! pidof pcscd >/dev/null; then
+        if [ "$(id -u)" -eq 0 ]; then pcscd; else sudo pcscd; fi
+    fi
+    # The vpcd driver listens once pcscd has loaded it (a daemon started before the package was installed has not).
+    for _ in $(seq 50); do
+        (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null && break
+        sleep 0.1
+    done
+    (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null ||
+        { echo "pcscd is running but its vpcd driver does not listen on 35963; restart pcscd" >&2; exit 1; }
+    export OPENRSP_TEST_PCSC=1 OPENRSP_REQUIRE_PCSC=1
+    echo "pcscd with the vpcd reader is up for the PC/SC loop test"
+}
+
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPENRSP_WERROR=ON
 cmake --build build-test -j "$jobs"
 start_postgres
+start_pcscd
 (cd build-test && ctest --output-on-failure -j "$jobs" --timeout 300)
 
 if [ "${OPENRSP_TEST_SANITIZE:-1}" != "0" ]; then

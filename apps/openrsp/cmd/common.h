@@ -45,6 +45,8 @@ void register_pki(CLI::App& app);
 void register_euicc(CLI::App& app);
 /// `euicc lpac`, registered under the `euicc` group (euicc_lpac.cpp).
 void register_euicc_lpac(CLI::App& euicc_group);
+/// `euicc vpcd`, registered under the `euicc` group (euicc_vpcd.cpp).
+void register_euicc_vpcd(CLI::App& euicc_group);
 void register_smdpp(CLI::App& app);
 void register_lpa(CLI::App& app);
 void register_netsim(CLI::App& app);

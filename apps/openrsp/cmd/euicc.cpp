@@ -64,6 +64,7 @@ void register_euicc(CLI::App& app)
     });
 
     register_euicc_lpac(*euicc);
+    register_euicc_vpcd(*euicc);
 }
 
 } // namespace openrsp::cli

@@ -2,11 +2,14 @@
 
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/lpa/download.h"
+#include "openrsp/lpa/pcsc_transport.h"
 #include "openrsp/qr/qr.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace openrsp::cli {
 
@@ -14,6 +17,7 @@ namespace {
 
 struct card_args {
     std::string euicc_path;
+    std::string card; ///< `pcsc` or `pcsc:READER`; the alternative to euicc_path
     std::size_t block_size = 255;
 };
 
@@ -24,7 +28,7 @@ struct http_args {
 
 /// The eUICC and the LPA's ES10 session on it, kept together so the transport outlives the client.
 struct card {
-    std::unique_ptr<euicc::virtual_euicc> chip;
+    std::unique_ptr<euicc::virtual_euicc> chip; ///< only for --euicc
     std::unique_ptr<rsp::card_transport> transport;
     std::unique_ptr<lpa::es10_client> es10;
 };
@@ -32,8 +36,17 @@ struct card {
 card open_card(const card_args& a)
 {
     card c;
-    c.chip = must(euicc::virtual_euicc::open(a.euicc_path));
-    c.transport = c.chip->make_transport();
+    if (a.euicc_path.empty() == a.card.empty()) die("name the card: either --euicc FILE or --card pcsc[:READER]");
+    if (!a.euicc_path.empty()) {
+        c.chip = must(euicc::virtual_euicc::open(a.euicc_path));
+        c.transport = c.chip->make_transport();
+    } else {
+        constexpr std::string_view pcsc = "pcsc";
+        const std::string_view spec = a.card;
+        if (spec != pcsc && !spec.starts_with("pcsc:"))
+            die("unknown card \"" + a.card + "\": use --card pcsc or --card pcsc:READER");
+        c.transport = lpa::make_pcsc_transport(std::string(spec.substr(std::min(spec.size(), pcsc.size() + 1))));
+    }
     c.es10 = std::make_unique<lpa::es10_client>(*c.transport, a.block_size);
     must(c.es10->open());
     return c;
@@ -57,7 +70,12 @@ http::client make_http(const http_args& a)
 
 void add_card_options(CLI::App* cmd, card_args& a)
 {
-    cmd->add_option("--euicc", a.euicc_path, "Virtual eUICC file")->required();
+    auto* euicc_opt = cmd->add_option("--euicc", a.euicc_path, "Virtual eUICC file");
+    auto* card_opt = cmd->add_option("--card", a.card,
+                                     "pcsc: the card in the first PC/SC reader holding one; pcsc:READER: in that "
+                                     "reader (exact name or part of it)");
+    euicc_opt->excludes(card_opt);
+    // One of the two is required; open_card says so in a sentence, since CLI11 cannot express "exactly one".
     cmd->add_option("--block-size", a.block_size, "STORE DATA block size (6..255)")->capture_default_str();
 }
 
