@@ -4,6 +4,11 @@ target_compile_features(openrsp_build_flags INTERFACE cxx_std_20)
 target_compile_options(openrsp_build_flags INTERFACE -Wall -Wextra -Wpedantic)
 if(OPENRSP_WERROR)
     target_compile_options(openrsp_build_flags INTERFACE -Werror)
+    # GCC 12 at -O3 reports false positives inside libstdc++ (GCC bugs 105329, 106199, 107852): warn, don't fail.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+        target_compile_options(openrsp_build_flags INTERFACE -Wno-error=restrict -Wno-error=stringop-overread
+                                                             -Wno-error=stringop-overflow -Wno-error=array-bounds)
+    endif()
 endif()
 if(OPENRSP_SANITIZE)
     target_compile_options(openrsp_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer

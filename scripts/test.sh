@@ -67,7 +67,7 @@ start_pcscd() {
     echo "pcscd with the vpcd reader is up for the PC/SC loop test"
 }
 
-cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPENRSP_WERROR=ON
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release -DOPENRSP_WERROR=ON
 cmake --build build-test -j "$jobs"
 start_postgres
 start_pcscd
