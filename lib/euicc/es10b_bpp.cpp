@@ -82,6 +82,8 @@ public:
 
 private:
     std::optional<bpp_failure> first_sequence_of_87(const der::tlv& a0);
+    /// Decrypts every 87 segment of an A0/A2 sequence into `plain`; the failure reason otherwise.
+    std::optional<install_error_reason> unwrap_87_sequence(const der::tlv& sequence, bytes& plain);
     std::optional<bpp_failure> segment_88(const der::tlv& t);
     std::optional<bpp_failure> finish_metadata();
     std::optional<bpp_failure> second_sequence_of_87(const der::tlv& a2);
@@ -155,18 +157,24 @@ std::optional<bpp_failure> bpp_loader::initialise(const der::tlv& bf23)
     return std::nullopt;
 }
 
+std::optional<install_error_reason> bpp_loader::unwrap_87_sequence(const der::tlv& sequence, bytes& plain)
+{
+    auto segs = der::reader(sequence.value).all();
+    if (!segs || segs->empty()) return install_error_reason::scp03t_structure_error;
+    for (const auto& seg : *segs) {
+        if (seg.tag != 0x87) return install_error_reason::scp03t_structure_error;
+        auto p = m_s.channel->unwrap_encrypted(seg.raw);
+        if (!p) return install_error_reason::scp03t_security_error;
+        append(plain, *p);
+    }
+    return std::nullopt;
+}
+
 std::optional<bpp_failure> bpp_loader::first_sequence_of_87(const der::tlv& a0)
 {
     const auto fail_with = [](install_error_reason r) { return bpp_failure{bpp_command_id::configure_isdp, r}; };
-    auto segs = der::reader(a0.value).all();
-    if (!segs || segs->empty()) return fail_with(install_error_reason::scp03t_structure_error);
     bytes plain;
-    for (const auto& seg : *segs) {
-        if (seg.tag != 0x87) return fail_with(install_error_reason::scp03t_structure_error);
-        auto p = m_s.channel->unwrap_encrypted(seg.raw);
-        if (!p) return fail_with(install_error_reason::scp03t_security_error);
-        append(plain, *p);
-    }
+    if (auto bad = unwrap_87_sequence(a0, plain)) return fail_with(*bad);
     auto req = der::parse_one(plain);
     if (!req || req->tag != rsp::tag::configure_isdp) return fail_with(install_error_reason::incorrect_input_values);
     m_s.stage = bpp_stage::expect_seq88;
@@ -237,15 +245,8 @@ std::optional<bpp_failure> bpp_loader::finish_metadata()
 std::optional<bpp_failure> bpp_loader::second_sequence_of_87(const der::tlv& a2)
 {
     const auto fail_with = [](install_error_reason r) { return bpp_failure{bpp_command_id::replace_session_keys, r}; };
-    auto segs = der::reader(a2.value).all();
-    if (!segs || segs->empty()) return fail_with(install_error_reason::scp03t_structure_error);
     bytes plain;
-    for (const auto& seg : *segs) {
-        if (seg.tag != 0x87) return fail_with(install_error_reason::scp03t_structure_error);
-        auto p = m_s.channel->unwrap_encrypted(seg.raw);
-        if (!p) return fail_with(install_error_reason::scp03t_security_error);
-        append(plain, *p);
-    }
+    if (auto bad = unwrap_87_sequence(a2, plain)) return fail_with(*bad);
     auto req = der::parse_one(plain);
     if (!req || req->tag != rsp::tag::replace_session_keys)
         return fail_with(install_error_reason::incorrect_input_values);
