@@ -77,6 +77,20 @@ result<std::optional<std::string>> checked_eid(std::optional<std::string> v)
     return v;
 }
 
+result<std::string> mandatory_iccid(const json& j)
+{
+    auto v = mandatory_string(j, "iccid");
+    if (!v) return v.take_error();
+    return checked_iccid(std::move(*v));
+}
+
+result<std::optional<std::string>> optional_eid(const json& j)
+{
+    auto v = optional_string(j, "eid");
+    if (!v) return v.take_error();
+    return checked_eid(std::move(*v));
+}
+
 json header_json(const request_header& h)
 {
     return json{{"functionRequesterIdentifier", h.function_requester_identifier},
@@ -112,11 +126,9 @@ result<download_order_request> parse_download_order_request(std::string_view tex
     auto h = parse_header(*j);
     if (!h) return h.take_error();
     r.header = std::move(*h);
-    auto eid = optional_string(*j, "eid");
+    auto eid = optional_eid(*j);
     if (!eid) return eid.take_error();
-    auto eid_ok = checked_eid(std::move(*eid));
-    if (!eid_ok) return eid_ok.take_error();
-    r.eid = std::move(*eid_ok);
+    r.eid = std::move(*eid);
     auto iccid = optional_string(*j, "iccid");
     if (!iccid) return iccid.take_error();
     if (*iccid) {
@@ -140,16 +152,12 @@ result<confirm_order_request> parse_confirm_order_request(std::string_view text)
     auto h = parse_header(*j);
     if (!h) return h.take_error();
     r.header = std::move(*h);
-    auto iccid = mandatory_string(*j, "iccid");
+    auto iccid = mandatory_iccid(*j);
     if (!iccid) return iccid.take_error();
-    auto c = checked_iccid(std::move(*iccid));
-    if (!c) return c.take_error();
-    r.iccid = std::move(*c);
-    auto eid = optional_string(*j, "eid");
+    r.iccid = std::move(*iccid);
+    auto eid = optional_eid(*j);
     if (!eid) return eid.take_error();
-    auto eid_ok = checked_eid(std::move(*eid));
-    if (!eid_ok) return eid_ok.take_error();
-    r.eid = std::move(*eid_ok);
+    r.eid = std::move(*eid);
     for (auto [key, dst] : {std::pair{"matchingId", &r.matching_id},
                             {"confirmationCode", &r.confirmation_code},
                             {"smdsAddress", &r.smds_address}}) {
@@ -172,16 +180,12 @@ result<cancel_order_request> parse_cancel_order_request(std::string_view text)
     auto h = parse_header(*j);
     if (!h) return h.take_error();
     r.header = std::move(*h);
-    auto iccid = mandatory_string(*j, "iccid");
+    auto iccid = mandatory_iccid(*j);
     if (!iccid) return iccid.take_error();
-    auto c = checked_iccid(std::move(*iccid));
-    if (!c) return c.take_error();
-    r.iccid = std::move(*c);
-    auto eid = optional_string(*j, "eid");
+    r.iccid = std::move(*iccid);
+    auto eid = optional_eid(*j);
     if (!eid) return eid.take_error();
-    auto eid_ok = checked_eid(std::move(*eid));
-    if (!eid_ok) return eid_ok.take_error();
-    r.eid = std::move(*eid_ok);
+    r.eid = std::move(*eid);
     auto mid = optional_string(*j, "matchingId");
     if (!mid) return mid.take_error();
     r.matching_id = std::move(*mid);
@@ -205,11 +209,9 @@ result<release_profile_request> parse_release_profile_request(std::string_view t
     auto h = parse_header(*j);
     if (!h) return h.take_error();
     r.header = std::move(*h);
-    auto iccid = mandatory_string(*j, "iccid");
+    auto iccid = mandatory_iccid(*j);
     if (!iccid) return iccid.take_error();
-    auto c = checked_iccid(std::move(*iccid));
-    if (!c) return c.take_error();
-    r.iccid = std::move(*c);
+    r.iccid = std::move(*iccid);
     return r;
 }
 
