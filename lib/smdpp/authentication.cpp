@@ -164,17 +164,21 @@ result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_de
         eum = std::move(*parsed);
     }
     const crypto::certificate* ci = find_ci(eum->authority_key_id());
-    if (ci == nullptr || !std::equal(ci_pkid.begin(), ci_pkid.end(), ci->subject_key_id().begin(),
-                                     ci->subject_key_id().end()))
+    if (ci == nullptr || (!ci_pkid.empty() && !std::equal(ci_pkid.begin(), ci_pkid.end(), ci->subject_key_id().begin(),
+                                                          ci->subject_key_id().end())))
         return fail("8.11.1", "3.9", "the EUM certificate is not issued by the certificate issuer agreed for this session");
+    bool verified;
     {
         std::lock_guard lock(cert_cache_mutex);
-        if (verified_eums.count(eum->der()) == 0) {
-            auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum);
-            if (!c) return chain_failure(c, "8.1.2");
-            if (verified_eums.size() >= 1024) verified_eums.clear();
-            verified_eums.emplace(eum->der(), *eum);
-        }
+        verified = verified_eums.count(eum->der()) != 0;
+    }
+    if (!verified) {
+        // Verified outside the lock: other downloads keep going while a new EUM is checked.
+        auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum);
+        if (!c) return chain_failure(c, "8.1.2");
+        std::lock_guard lock(cert_cache_mutex);
+        if (verified_eums.size() >= 1024) verified_eums.clear();
+        verified_eums.emplace(eum->der(), *eum);
     }
     auto euicc = parse_certificate(euicc_der);
     if (!euicc) return fail("8.1.3", "6.1", "the eUICC certificate cannot be parsed");

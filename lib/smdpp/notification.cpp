@@ -119,9 +119,8 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
         const der::tlv& tbs = (*parts)[0];
         if (tbs.tag != rsp::tag::notification_metadata || (*parts)[1].tag != rsp::tag::signature)
             return fail("1.3.1", "2.1", "OtherSignedNotification has unexpected elements");
-        auto eum = crypto::certificate::from_der((*parts)[3].raw);
-        if (!eum) return fail("8.1.2", "6.1", "the EUM certificate cannot be parsed");
-        auto cert = m.verify_euicc_chain((*parts)[2].raw, (*parts)[3].raw, eum->authority_key_id());
+        // Outside a session any CI this SM-DP+ trusts will do.
+        auto cert = m.verify_euicc_chain((*parts)[2].raw, (*parts)[3].raw, {});
         if (!cert) return cert.take_error();
         if (!crypto::ecdsa_verify(cert->public_key(), tbs.raw, (*parts)[1].value))
             return fail("8.1", "6.1", "the notification's signature does not verify");

@@ -65,7 +65,8 @@ struct service::impl {
     [[nodiscard]] const crypto::certificate* find_ci(byte_view ski) const;
     result<session_state> load_session(std::string_view tid_hex);
     result<void> save_session(const std::string& tid_hex, const session_state& s);
-    /// Verifies EUM (against the CI named by ci_pkid) and eUICC certificates; SGP.22 codes on failure.
+    /// Verifies EUM (against the CI named by ci_pkid, or any trusted CI if it is empty) and eUICC certificates;
+    /// SGP.22 codes on failure.
     result<crypto::certificate> verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid);
 
     http::response handle_es9p(service& self, const http::request& req, call_outcome& out);
