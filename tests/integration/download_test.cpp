@@ -1,5 +1,6 @@
 // The whole activation over real HTTPS on loopback: SM-DP+ (SQLite), LPA and virtual eUICC in one process,
 // talking ES9+ JSON over TLS and ES10 DER in STORE DATA APDUs.
+#include "support.h"
 #include "openrsp/crypto/ec.h"
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/http/server.h"
@@ -19,22 +20,10 @@
 using namespace openrsp;
 namespace fs = std::filesystem;
 
+using openrsp::integration::slurp;
+using openrsp::integration::make_temp_dir;
+
 namespace {
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-fs::path make_temp_dir()
-{
-    std::string tmpl = (fs::temp_directory_path() / "openrsp-it-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
-    return tmpl;
-}
 
 /// A PKI shared by all tests of the suite (key generation is the slow part).
 struct shared_pki {

@@ -2,6 +2,7 @@
 // the bridge against a stand-in for lpac (a shell script speaking its stdio APDU protocol), the HTTPS server
 // against libcurl offering HTTP/2 like lpac's curl driver does, and, when OPENRSP_LPAC names an lpac binary
 // built outside the tree, a whole lpac session (chip info, download, enable, notifications, delete).
+#include "support.h"
 #include "openrsp/http/server.h"
 #include "openrsp/pki/pki.h"
 
@@ -27,17 +28,11 @@ extern char** environ; // NOLINT
 namespace fs = std::filesystem;
 using namespace openrsp;
 
+using openrsp::integration::slurp;
+
 namespace {
 
 const std::string cli = OPENRSP_CLI;
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string quote(const std::string& s)
 {

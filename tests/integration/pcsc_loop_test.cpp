@@ -4,6 +4,7 @@
 //
 // Needs pcscd running with vsmartcard-vpcd (scripts/test.sh starts it and sets OPENRSP_TEST_PCSC=1). Without
 // OPENRSP_TEST_PCSC the test is skipped; with OPENRSP_REQUIRE_PCSC=1 a missing setup is a failure instead.
+#include "support.h"
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/euicc/vpcd.h"
 #include "openrsp/http/server.h"
@@ -27,6 +28,8 @@
 using namespace openrsp;
 namespace fs = std::filesystem;
 
+using openrsp::integration::slurp;
+
 namespace {
 
 /// The first slot of Debian's vpcd reader (/etc/reader.conf.d/vpcd: CHANNELID 0x8C7B).
@@ -39,20 +42,7 @@ bool env_is(const char* name, const char* value)
     return v != nullptr && std::string_view(v) == value;
 }
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-fs::path make_temp_dir()
-{
-    std::string tmpl = (fs::temp_directory_path() / "openrsp-pcsc-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
-    return tmpl;
-}
+fs::path make_temp_dir() { return openrsp::integration::make_temp_dir("openrsp-pcsc"); }
 
 class pcsc_loop : public ::testing::Test {
 protected:

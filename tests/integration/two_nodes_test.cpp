@@ -7,6 +7,7 @@
 //
 // Needs OPENRSP_TEST_POSTGRES_URL (a role that may CREATE DATABASE); without it the test is skipped, or fails
 // when OPENRSP_REQUIRE_POSTGRES=1 (as the store suite does).
+#include "support.h"
 #include "../unit/store/store_backends.h"
 
 #include "openrsp/crypto/ec.h"
@@ -41,17 +42,11 @@ using namespace openrsp;
 namespace fs = std::filesystem;
 namespace es9p = rsp::es9p;
 
+using openrsp::integration::slurp;
+
 namespace {
 
 const std::string cli = OPENRSP_CLI;
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 /// `openrsp smdpp serve --plain-http` on an ephemeral port, learnt from its start line; SIGTERM on destruction.
 class node_process {
