@@ -108,28 +108,52 @@ result<ec_key> ec_key::from_pem(std::string_view pem)
     return key;
 }
 
+namespace {
+
+/// A public-only key on the curve, imported once: importing a point through EVP_PKEY_fromdata builds the EC group
+/// from its name every time (~17 us, as much as an ECDSA signature), while duplicating a key shares that work.
+EVP_PKEY* public_template(curve c)
+{
+    auto make = [](curve cv) -> EVP_PKEY* {
+        auto gen = ec_key::generate(cv);
+        if (!gen) return nullptr;
+        const bytes point = gen->public_point();
+        param_bld_ptr bld(OSSL_PARAM_BLD_new());
+        if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group_name(cv), 0) != 1 ||
+            OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+            return nullptr;
+        params_ptr params(OSSL_PARAM_BLD_to_param(bld.get()));
+        pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+        EVP_PKEY* raw = nullptr;
+        if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+            EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+            return nullptr;
+        return raw;
+    };
+    // Never freed: two small keys for the life of the process.
+    static EVP_PKEY* const nist = make(curve::nist_p256);
+    static EVP_PKEY* const brainpool = make(curve::brainpool_p256r1);
+    return c == curve::nist_p256 ? nist : brainpool;
+}
+
+} // namespace
+
 result<ec_key> ec_key::from_public_point(curve c, byte_view point)
 {
     if (point.size() != 1 + 2 * coord_size || point[0] != 0x04)
         return fail("An EC public point must be 65 bytes in uncompressed form (04||X||Y).");
-
-    param_bld_ptr bld(OSSL_PARAM_BLD_new());
-    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group_name(c), 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
-        return fail("Could not prepare the EC public key parameters.");
-    params_ptr params(OSSL_PARAM_BLD_to_param(bld.get()));
-    pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* raw = nullptr;
-    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    const EVP_PKEY* tmpl = public_template(c);
+    std::unique_ptr<EVP_PKEY, deleter> pkey(tmpl ? EVP_PKEY_dup(const_cast<EVP_PKEY*>(tmpl)) : nullptr);
+    if (!pkey) {
         ERR_clear_error();
-        return fail("The EC public point is not on the " + std::string(curve_name(c)) + " curve.");
+        return fail("Could not prepare an EC public key on " + std::string(curve_name(c)) + ".");
     }
-    std::unique_ptr<EVP_PKEY, deleter> pkey(raw);
-    // Import already decodes the point; the quick check makes "on the curve" explicit and is cheap
+    // Decoding the point rejects coordinates off the curve; the quick check makes that explicit and is cheap
     // (no scalar multiplication; both curves have cofactor 1).
-    pkey_ctx_ptr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-    if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
+    pkey_ctx_ptr check;
+    if (EVP_PKEY_set1_encoded_public_key(pkey.get(), point.data(), point.size()) != 1 ||
+        !(check = pkey_ctx_ptr(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr))) ||
+        EVP_PKEY_public_check_quick(check.get()) != 1) {
         ERR_clear_error();
         return fail("The EC public point is not on the " + std::string(curve_name(c)) + " curve.");
     }

@@ -101,6 +101,28 @@ TEST_P(ecdsa_on_curve, when_point_is_not_on_the_curve_then_from_public_point_fai
     EXPECT_FALSE(ec_key::from_public_point(GetParam(), compressed_marker));
 }
 
+TEST_P(ecdsa_on_curve, when_points_are_imported_then_each_key_holds_its_own_point_and_verifies_its_signer)
+{
+    // Imports share precomputed curve data; each key must still carry exactly the point it was given.
+    auto a = ec_key::generate(GetParam());
+    auto b = ec_key::generate(GetParam());
+    ASSERT_TRUE(a && b);
+    auto a_pub = ec_key::from_public_point(GetParam(), a->public_point());
+    auto b_pub = ec_key::from_public_point(GetParam(), b->public_point());
+    ASSERT_TRUE(a_pub && b_pub);
+    EXPECT_EQ(a_pub->public_point(), a->public_point());
+    EXPECT_EQ(b_pub->public_point(), b->public_point());
+    EXPECT_EQ(a_pub->key_curve(), GetParam());
+    EXPECT_FALSE(a_pub->has_private());
+    EXPECT_TRUE(a_pub->private_pem().empty());
+    const bytes msg = {1, 2, 3};
+    auto sig = ecdsa_sign(*a, msg);
+    ASSERT_TRUE(sig);
+    EXPECT_TRUE(ecdsa_verify(*a_pub, msg, *sig));
+    EXPECT_FALSE(ecdsa_verify(*b_pub, msg, *sig));
+    EXPECT_FALSE(ecdsa_sign(*a_pub, msg)); // a public key cannot sign
+}
+
 TEST_P(ecdsa_on_curve, when_key_is_exported_to_pem_then_it_loads_back)
 {
     auto key = ec_key::generate(GetParam());
