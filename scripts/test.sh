@@ -86,6 +86,6 @@ fi
 if [ "${OPENRSP_TEST_FUZZ:-1}" != "0" ]; then
     cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
         -DCMAKE_CXX_COMPILER=clang++-14 -DOPENRSP_BUILD_FUZZ=ON -DOPENRSP_BUILD_BENCH=OFF -DOPENRSP_WERROR=ON
-    cmake --build build-fuzz -j "$jobs" --target euicc_apdu_fuzz
+    cmake --build build-fuzz -j "$jobs" --target euicc_apdu_fuzz smdpp_http_fuzz
     (cd build-fuzz && ctest -L fuzz --output-on-failure)
 fi
