@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cstdlib>
 
 namespace openrsp {
@@ -49,62 +50,79 @@ bytes hex(std::string_view h)
     return *r;
 }
 
-std::string base64_encode(byte_view b)
+void base64_append(std::string& out, byte_view b)
 {
-    std::string out;
-    out.reserve((b.size() + 2) / 3 * 4);
+    const std::size_t at = out.size();
+    out.resize(at + (b.size() + 2) / 3 * 4);
+    char* o = out.data() + at;
     std::size_t i = 0;
     for (; i + 3 <= b.size(); i += 3) {
         const std::uint32_t v = std::uint32_t{b[i]} << 16 | std::uint32_t{b[i + 1]} << 8 | b[i + 2];
-        out += b64_alphabet[v >> 18 & 63];
-        out += b64_alphabet[v >> 12 & 63];
-        out += b64_alphabet[v >> 6 & 63];
-        out += b64_alphabet[v & 63];
+        *o++ = b64_alphabet[v >> 18 & 63];
+        *o++ = b64_alphabet[v >> 12 & 63];
+        *o++ = b64_alphabet[v >> 6 & 63];
+        *o++ = b64_alphabet[v & 63];
     }
     const std::size_t rest = b.size() - i;
     if (rest > 0) {
         std::uint32_t v = std::uint32_t{b[i]} << 16;
         if (rest == 2) v |= std::uint32_t{b[i + 1]} << 8;
-        out += b64_alphabet[v >> 18 & 63];
-        out += b64_alphabet[v >> 12 & 63];
-        out += rest == 2 ? b64_alphabet[v >> 6 & 63] : '=';
-        out += '=';
+        *o++ = b64_alphabet[v >> 18 & 63];
+        *o++ = b64_alphabet[v >> 12 & 63];
+        *o++ = rest == 2 ? b64_alphabet[v >> 6 & 63] : '=';
+        *o++ = '=';
     }
+}
+
+std::string base64_encode(byte_view b)
+{
+    std::string out;
+    base64_append(out, b);
     return out;
 }
 
+namespace {
+
+/// Sextet of each base64 symbol; 64 marks whitespace (skipped), 65 padding, 255 anything else.
+constexpr std::array<std::uint8_t, 256> b64_decode_table = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(255);
+    for (std::uint8_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64_alphabet[i])] = i;
+    for (char ws : {' ', '\n', '\r', '\t'}) t[static_cast<unsigned char>(ws)] = 64;
+    t['='] = 65;
+    return t;
+}();
+
+} // namespace
+
 std::optional<bytes> base64_decode(std::string_view text)
 {
-    bytes out;
-    out.reserve(text.size() / 4 * 3);
+    bytes out(text.size() / 4 * 3 + 3);
+    std::uint8_t* o = out.data();
     std::uint32_t acc = 0;
     int bits = 0;
     std::size_t padding = 0;
     std::size_t symbols = 0;
     for (char c : text) {
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        if (c == '=') {
+        const std::uint8_t v = b64_decode_table[static_cast<unsigned char>(c)];
+        if (v < 64) {
+            if (padding > 0) return std::nullopt; // data after padding
+            ++symbols;
+            acc = acc << 6 | v;
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                *o++ = static_cast<std::uint8_t>(acc >> bits & 0xFF);
+            }
+        } else if (v == 65) {
             ++padding;
             ++symbols;
-            continue;
-        }
-        if (padding > 0) return std::nullopt; // data after padding
-        int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else return std::nullopt;
-        ++symbols;
-        acc = acc << 6 | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>(acc >> bits & 0xFF));
+        } else if (v != 64) {
+            return std::nullopt;
         }
     }
     if (symbols % 4 != 0 || padding > 2) return std::nullopt;
+    out.resize(static_cast<std::size_t>(o - out.data()));
     return out;
 }
 

@@ -33,6 +33,8 @@ bytes hex(std::string_view h);
 
 /// \brief RFC 4648 base64 with padding, no line breaks.
 std::string base64_encode(byte_view b);
+/// \brief Appends the base64 of `b` to `out` (JSON writers build a whole message in one buffer).
+void base64_append(std::string& out, byte_view b);
 /// \brief Decodes RFC 4648 base64; whitespace is ignored (as lpac does); nullopt on bad input.
 std::optional<bytes> base64_decode(std::string_view text);
 

@@ -35,3 +35,20 @@ TEST(hex, round_trip_and_rejects)
     EXPECT_FALSE(from_hex("zz"));
     EXPECT_EQ(*from_hex("AbCd"), (bytes{0xAB, 0xCD}));
 }
+
+TEST(base64, every_length_and_byte_value_round_trips_and_append_extends)
+{
+    bytes all(256);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint8_t>(i);
+    for (std::size_t n = 0; n <= all.size(); ++n) {
+        const byte_view part(all.data(), n);
+        const std::string text = base64_encode(part);
+        EXPECT_EQ(text.size(), (n + 2) / 3 * 4);
+        auto back = base64_decode(text);
+        ASSERT_TRUE(back) << n;
+        EXPECT_EQ(*back, bytes(part.begin(), part.end())) << n;
+    }
+    std::string out = "prefix:";
+    base64_append(out, as_bytes(std::string_view("foob")));
+    EXPECT_EQ(out, "prefix:Zm9vYg==");
+}

@@ -99,3 +99,59 @@ TEST(es9p, when_pair_is_not_a_specific_one_then_the_server_text_is_the_sentence)
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message, "the SM-DP+ refused: unknown function (SGP.22 1.6/3.1)");
 }
+
+TEST(es9p, every_message_is_valid_json_with_the_fields_of_sgp22)
+{
+    // The writers build JSON by hand for speed; a standard parser must read back exactly what went in.
+    const bytes blob = {0x00, 0xFF, 0x10, 0x7F, 0x80, 0x3E, 0x3F};
+    const std::string b64 = openrsp::base64_encode(blob);
+    auto j = nlohmann::json::parse(es9p::to_json(es9p::initiate_authentication_request{"smdp.example:8443", blob, blob}));
+    EXPECT_EQ(j.at("smdpAddress"), "smdp.example:8443");
+    EXPECT_EQ(j.at("euiccChallenge"), b64);
+    EXPECT_EQ(j.at("euiccInfo1"), b64);
+
+    es9p::initiate_authentication_response ia;
+    ia.transaction_id = "0A0B0C";
+    ia.server_signed1 = ia.server_signature1 = ia.euicc_ci_pkid_to_be_used = ia.server_certificate = blob;
+    j = nlohmann::json::parse(es9p::to_json(ia));
+    EXPECT_EQ(j.at("header").at("functionExecutionStatus").at("status"), "Executed-Success");
+    EXPECT_EQ(j.at("transactionId"), "0A0B0C");
+    for (const char* k : {"serverSigned1", "serverSignature1", "euiccCiPKIdToBeUsed", "serverCertificate"})
+        EXPECT_EQ(j.at(k), b64) << k;
+
+    es9p::authenticate_client_response ac;
+    ac.transaction_id = "0A0B0C";
+    ac.profile_metadata = ac.smdp_signed2 = ac.smdp_signature2 = ac.smdp_certificate = blob;
+    j = nlohmann::json::parse(es9p::to_json(ac));
+    for (const char* k : {"profileMetadata", "smdpSigned2", "smdpSignature2", "smdpCertificate"})
+        EXPECT_EQ(j.at(k), b64) << k;
+
+    j = nlohmann::json::parse(es9p::to_json(es9p::handle_notification_request{blob}));
+    EXPECT_EQ(j.at("pendingNotification"), b64);
+    j = nlohmann::json::parse(es9p::success_header_only("0A0B"));
+    EXPECT_EQ(j.at("transactionId"), "0A0B");
+    EXPECT_EQ(j.at("header").at("functionExecutionStatus").at("status"), "Executed-Success");
+    EXPECT_FALSE(nlohmann::json::parse(es9p::success_header_only("")).contains("transactionId"));
+}
+
+TEST(es9p, when_failure_text_has_quotes_controls_and_non_ascii_then_json_stays_valid)
+{
+    const std::string message = "bad \"id\" \\ tab\tnew\nline \x01 caf\xC3\xA9 and broken \xFF byte";
+    const auto body = es9p::failure_json(openrsp::error{"8.2.6", "3.8", message});
+    auto j = nlohmann::json::parse(body); // throws on invalid JSON or invalid UTF-8
+    const auto& scd = j.at("header").at("functionExecutionStatus").at("statusCodeData");
+    EXPECT_EQ(j.at("header").at("functionExecutionStatus").at("status"), "Failed");
+    EXPECT_EQ(scd.at("subjectCode"), "8.2.6");
+    EXPECT_EQ(scd.at("reasonCode"), "3.8");
+    const std::string read_back = scd.at("message");
+    EXPECT_NE(read_back.find("bad \"id\" \\ tab\tnew\nline \x01 caf\xC3\xA9"), std::string::npos);
+    EXPECT_EQ(read_back.find('\xFF'), std::string::npos); // replaced, never passed through
+}
+
+TEST(es9p, when_smdp_address_is_not_utf8_then_request_json_stays_valid)
+{
+    const auto body = es9p::to_json(es9p::initiate_authentication_request{"smdp\xFE.example", bytes(16, 1), bytes{1}});
+    const auto parsed = nlohmann::json::parse(body, nullptr, false);
+    EXPECT_FALSE(parsed.is_discarded());
+    EXPECT_EQ(parsed.at("euiccInfo1"), "AQ==");
+}
