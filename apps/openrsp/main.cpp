@@ -31,7 +31,8 @@ int main(int argc, char** argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help is a ParseError with exit 0; every real usage error exits 2, as `lpa` documents.
+        return app.exit(e) == 0 ? 0 : 2;
     } catch (const openrsp::cli::exit_status& e) {
         return e.code;
     } catch (const openrsp::cli::command_error& e) {

@@ -6,6 +6,9 @@
 #include "openrsp/rsp/saip.h"
 #include "openrsp/rsp/tags.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace openrsp::lpa {
 
 namespace {
@@ -25,16 +28,49 @@ const std::vector<http::header_field>& es9p_headers()
     return h;
 }
 
+constexpr std::string_view timeout_marker = "did not answer in time";
+
 // POSTs one ES9+ function; transport failures and non-2xx become sentences naming the SM-DP+.
+// `transient` is set when trying again could help (no answer, timeout, 502/503/504).
 result<std::string> post(http::client& http, std::string_view address, std::string_view function,
-                         const std::string& body)
+                         const std::string& body, bool* transient = nullptr)
 {
     auto r = http.post(function_url(address, function), body, es9p_headers());
-    if (!r) return r.take_error();
+    if (transient) *transient = !r || r->status == 502 || r->status == 503 || r->status == 504;
+    if (!r) {
+        // The http client words a curl timeout as "... timed out: ..."; say which step and what to do.
+        if (r.error().message.find("timed out") != std::string::npos)
+            return fail("the SM-DP+ at " + std::string(address) + " " + std::string(timeout_marker) + " (" +
+                        std::string(function) + "; " + r.error().message +
+                        "). Check the network connection, or allow more time with --timeout");
+        return r.take_error();
+    }
     if (r->status < 200 || r->status > 299)
         return fail("the SM-DP+ at " + std::string(address) + " answered " + std::string(function) + " with HTTP " +
                     std::to_string(r->status));
     return std::move(r->body);
+}
+
+// For idempotent steps only: retries transient failures with exponential backoff.
+result<std::string> post_retrying(http::client& http, std::string_view address, std::string_view function,
+                                  const std::string& body, const download_options& o)
+{
+    auto wait = o.retry_backoff;
+    for (int attempt = 0;; ++attempt) {
+        bool transient = false;
+        auto r = post(http, address, function, body, &transient);
+        if (r || !transient || attempt >= o.retries) {
+            if (!r && attempt > 0) {
+                error e = r.error();
+                e.message += " (" + std::to_string(attempt + 1) + " attempts)";
+                return fail(std::move(e));
+            }
+            return r;
+        }
+        if (o.interrupted && o.interrupted()) return r;
+        std::this_thread::sleep_for(wait);
+        wait *= 2;
+    }
 }
 
 // Reads the error code of an eUICC's A1 error branch, if the response is one.
@@ -53,14 +89,22 @@ std::optional<int> euicc_error_code(byte_view response)
 std::string authenticate_server_error(int code)
 {
     switch (code) {
-    case 1: return "the SM-DP+ certificate is invalid";
-    case 2: return "the SM-DP+ signature is invalid";
-    case 3: return "the SM-DP+ uses an unsupported curve";
-    case 4: return "the eUICC has no session context";
-    case 5: return "the SM-DP+ certificate has the wrong role (OID)";
-    case 6: return "the SM-DP+ answered a different eUICC challenge";
-    case 7: return "the SM-DP+ certificate issuer is unknown to the eUICC";
-    default: return "error " + std::to_string(code);
+    case 1:
+        return "the SM-DP+ certificate is invalid";
+    case 2:
+        return "the SM-DP+ signature is invalid";
+    case 3:
+        return "the SM-DP+ uses an unsupported curve";
+    case 4:
+        return "the eUICC has no session context";
+    case 5:
+        return "the SM-DP+ certificate has the wrong role (OID)";
+    case 6:
+        return "the SM-DP+ answered a different eUICC challenge";
+    case 7:
+        return "the SM-DP+ certificate issuer is unknown to the eUICC";
+    default:
+        return "error " + std::to_string(code);
     }
 }
 
@@ -136,13 +180,41 @@ result<void> send_notification(es10_client& euicc, http::client& http, std::uint
     req.pending_notification.assign(notification.begin(), notification.end());
     auto body = post(http, address, es9p::handle_notification_request::function, es9p::to_json(req));
     if (!body) return body.take_error();
-    OPENRSP_TRY_VOID(es9p::parse_header_only_response(*body));
+    // handleNotification is answered with 204 and no body (osmo-smdpp, SGP.22 §6.5.2.4); a body must be a header.
+    if (!body->empty()) OPENRSP_TRY_VOID(es9p::parse_header_only_response(*body));
     auto removed = euicc.remove_notification(seq);
     if (!removed) return removed.take_error();
     return ok();
 }
 
+std::string mcc_mnc_text(byte_view b)
+{
+    if (b.size() != 3) return {};
+    const auto lo = [](std::uint8_t x) { return static_cast<unsigned>(x & 0x0F); };
+    const auto hi = [](std::uint8_t x) { return static_cast<unsigned>(x >> 4); };
+    // EF.IMSI-style PLMN: MCC1 MCC2 MCC3 in the first nibbles, MNC3 ('F' if 2 digits) in byte 2's high nibble.
+    const unsigned d[6] = {lo(b[0]), hi(b[0]), lo(b[1]), lo(b[2]), hi(b[2]), hi(b[1])};
+    std::string out;
+    for (unsigned v : d)
+        if (v <= 9) out += static_cast<char>('0' + v);
+    return out;
+}
+
 } // namespace
+
+std::string profile_class_name(int profile_class)
+{
+    switch (profile_class) {
+    case 0:
+        return "test";
+    case 1:
+        return "provisioning";
+    case 2:
+        return "operational";
+    default:
+        return std::to_string(profile_class);
+    }
+}
 
 result<profile_metadata> parse_metadata(byte_view bf25)
 {
@@ -157,6 +229,14 @@ result<profile_metadata> parse_metadata(byte_view bf25)
     if (auto v = f.find(rsp::tag::profile_name)) m.profile_name = to_string(v->value);
     if (auto v = f.find(rsp::tag::profile_class))
         if (auto c = der::decode_uint(v->value)) m.profile_class = static_cast<int>(*c);
+    if (auto v = f.find(rsp::tag::icon)) m.icon_bytes = v->value.size();
+    if (m.icon_bytes > 0) {
+        m.icon_type = "jpg"; // IconType: jpg(0) is the default when 93 is absent
+        if (auto v = f.find(rsp::tag::icon_type))
+            if (auto c = der::decode_uint(v->value)) m.icon_type = *c == 1 ? "png" : *c == 0 ? "jpg" : "unknown";
+    }
+    if (auto v = f.find(rsp::tag::profile_owner))
+        if (auto mm = der::reader(v->value).find(0x80)) m.profile_owner = mcc_mnc_text(mm->value);
     return m;
 }
 
@@ -164,6 +244,8 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 {
     const std::string& address = o.activation_code.smdp_address;
     download_result out;
+    const auto interrupted = [&] { return o.interrupted && o.interrupted(); };
+    if (interrupted()) return fail("the download was interrupted before it started; nothing changed");
 
     step_timer init(o, euicc, http, "LPA init");
     auto info1 = euicc.get_euicc_info1();
@@ -174,7 +256,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 
     step_timer connect(o, euicc, http, "Connect");
     es9p::initiate_authentication_request ia{address, *challenge, *info1};
-    auto ia_body = post(http, address, es9p::initiate_authentication_request::function, es9p::to_json(ia));
+    auto ia_body = post_retrying(http, address, es9p::initiate_authentication_request::function, es9p::to_json(ia), o);
     if (!ia_body) return ia_body.take_error();
     auto ia_resp = es9p::parse_initiate_authentication_response(*ia_body);
     if (!ia_resp) return ia_resp.take_error();
@@ -183,19 +265,32 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     out.transaction_id = ia_resp->transaction_id;
     connect.done("TLS to " + address + ", initiateAuthentication");
 
-    // From here on both sides hold a session; any failure cancels it on both.
+    // From here on both sides hold a session; any failure cancels it on both, with the reason that fits:
+    // a step that timed out is reported as timeout rather than as an undefined error.
     auto abort = [&](int reason, error e) -> unexpected {
+        if (reason == cancel_reason::undefined_reason && is_timeout(e)) reason = cancel_reason::timeout;
+        bool cancelled = false;
         if (auto cancel = euicc.cancel_session(*tid, reason)) {
             es9p::cancel_session_request req{ia_resp->transaction_id, *cancel};
-            (void)post(http, address, es9p::cancel_session_request::function, es9p::to_json(req));
+            auto body = post(http, address, es9p::cancel_session_request::function, es9p::to_json(req));
+            cancelled = body && (body->empty() || es9p::parse_header_only_response(*body));
         }
+        e.message += cancelled ? " (session cancelled on the eUICC and at the SM-DP+)"
+                               : " (session cancelled on the eUICC; the SM-DP+ could not be told)";
         return unexpected{std::move(e)};
     };
+    const auto stop_if_interrupted = [&]() -> std::optional<unexpected> {
+        if (!interrupted()) return std::nullopt;
+        return abort(cancel_reason::postponed,
+                     error::plain("the download was interrupted; nothing was installed and the same activation code "
+                                  "can be used again"));
+    };
+    if (auto stop = stop_if_interrupted()) return *stop;
 
     step_timer auth(o, euicc, http, "Mutual auth");
     auto as = euicc.authenticate_server(ia_resp->server_signed1, ia_resp->server_signature1,
                                         ia_resp->euicc_ci_pkid_to_be_used, ia_resp->server_certificate,
-                                        o.activation_code.matching_id);
+                                        o.activation_code.matching_id, o.device);
     if (!as) return abort(cancel_reason::undefined_reason, as.error());
     if (auto code = euicc_error_code(*as))
         return abort(cancel_reason::undefined_reason,
@@ -210,9 +305,11 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     out.metadata = *metadata;
     auth.done("AuthenticateServer, authenticateClient: " + metadata->service_provider_name + " / " +
               metadata->profile_name + " (ICCID " + metadata->iccid + ")");
+    if (auto stop = stop_if_interrupted()) return *stop;
 
     if (o.confirm && !o.confirm(*metadata))
         return abort(cancel_reason::end_user_rejection, error::plain("the download was declined by the user"));
+    if (auto stop = stop_if_interrupted()) return *stop;
 
     step_timer dl(o, euicc, http, "Download");
     // smdpSigned2.ccRequiredFlag says whether a confirmation code is needed (SGP.22 §5.6.3).
@@ -225,11 +322,11 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
         std::optional<std::string> cc = o.ask_confirmation_code ? o.ask_confirmation_code() : std::nullopt;
         if (!cc || cc->empty())
             return abort(cancel_reason::end_user_rejection,
-                         error::plain("this profile needs a confirmation code and none was given"));
+                         error::rsp("8.2.7", "2.2", "this profile needs a confirmation code and none was given"));
         hash_cc = crypto::sha256(concat({crypto::sha256(as_bytes(*cc)), *tid}));
     }
-    auto pd = euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate,
-                                     hash_cc);
+    auto pd =
+        euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
     if (!pd) return abort(cancel_reason::undefined_reason, pd.error());
     if (auto code = euicc_error_code(*pd))
         return abort(cancel_reason::undefined_reason,
@@ -239,11 +336,14 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     if (!gb_body) return abort(cancel_reason::undefined_reason, gb_body.error());
     auto gb_resp = es9p::parse_get_bound_profile_package_response(*gb_body);
     if (!gb_resp) return abort(cancel_reason::undefined_reason, gb_resp.error());
+    out.bpp_bytes = gb_resp->bound_profile_package.size();
     dl.done("PrepareDownload, getBoundProfilePackage: " + std::to_string(gb_resp->bound_profile_package.size()) +
             "-byte BPP");
+    // Last point where stopping leaves nothing behind; once loading starts the eUICC finishes or rolls back itself.
+    if (auto stop = stop_if_interrupted()) return *stop;
 
     step_timer install(o, euicc, http, "Install");
-    auto pir = euicc.load_bound_profile_package(gb_resp->bound_profile_package);
+    auto pir = euicc.load_bound_profile_package(gb_resp->bound_profile_package, o.on_bpp_progress);
     if (!pir) return abort(cancel_reason::load_bpp_execution_error, pir.error());
     const std::string failure = install_error(*pir);
 
@@ -259,8 +359,18 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
             auto seq = m.find(0x80);
             auto addr = m.find(rsp::tag::utf8_string);
             auto seq_v = seq ? der::decode_uint(seq->value) : result<std::uint64_t>(fail(""));
-            if (seq_v && addr)
-                out.notification_sent = static_cast<bool>(send_notification(euicc, http, *seq_v, to_string(addr->value), *pir));
+            if (seq_v && addr) {
+                notification_delivery d;
+                d.notification.seq_number = *seq_v;
+                d.notification.operation = "install";
+                d.notification.address = to_string(addr->value);
+                d.notification.iccid = out.metadata.iccid;
+                auto sent = send_notification(euicc, http, *seq_v, d.notification.address, *pir);
+                d.delivered = static_cast<bool>(sent);
+                if (!sent) d.error = sent.error().message;
+                out.notification_sent = d.delivered;
+                out.install_notification = std::move(d);
+            }
         }
     }
     if (!failure.empty()) return fail("the eUICC could not install the profile: " + failure);
@@ -269,20 +379,85 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     return out;
 }
 
-result<std::size_t> process_notifications(es10_client& euicc, http::client& http)
+result<std::vector<notification_delivery>> deliver_notifications(es10_client& euicc, http::client& http,
+                                                                 const std::vector<std::uint64_t>& only)
 {
     auto list = euicc.list_notifications();
     if (!list) return list.take_error();
+    std::vector<notification_delivery> out;
+    for (const auto& n : *list) {
+        if (!only.empty() && std::ranges::find(only, n.seq_number) == only.end()) continue;
+        notification_delivery d;
+        d.notification = n;
+        auto raw = euicc.retrieve_notification(n.seq_number);
+        if (!raw) {
+            d.error = raw.error().message;
+        } else if (auto r = send_notification(euicc, http, n.seq_number, n.address, *raw); r) {
+            d.delivered = true;
+        } else {
+            d.error = r.error().message;
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+result<std::size_t> process_notifications(es10_client& euicc, http::client& http)
+{
+    auto list = deliver_notifications(euicc, http);
+    if (!list) return list.take_error();
     std::size_t sent = 0;
     std::string first_error;
-    for (const auto& n : *list) {
-        auto raw = euicc.retrieve_notification(n.seq_number);
-        if (!raw) return raw.take_error();
-        if (auto r = send_notification(euicc, http, n.seq_number, n.address, *raw); r) ++sent;
-        else if (first_error.empty()) first_error = r.error().message;
+    for (const auto& d : *list) {
+        if (d.delivered)
+            ++sent;
+        else if (first_error.empty())
+            first_error = d.error;
     }
-    if (sent < list->size() && sent == 0 && !first_error.empty()) return fail(first_error);
+    if (sent == 0 && !first_error.empty()) return fail(first_error);
     return sent;
+}
+
+bool is_timeout(const error& e)
+{
+    return e.message.find(timeout_marker) != std::string::npos;
+}
+
+std::string next_step(const error& e)
+{
+    struct entry {
+        std::string_view subject, reason, text;
+    };
+    static constexpr entry table[] = {
+        {"8.2.6", "3.8",
+         "Check the activation code for typos; if it was used before or has expired, ask the operator "
+         "for a new one"},
+        {"8.2.6", "3.3", "Another download with this code is running; wait a minute and try again"},
+        {"8.8.1", "3.8", "The code names another server; check that the whole activation code was copied"},
+        {"8.2.7", "2.2", "Run the download again with --confirmation-code CODE (the operator gave it with the code)"},
+        {"8.2.7", "3.8", "Check the confirmation code with the operator and try again"},
+        {"8.2.7", "6.4", "Too many tries: ask the operator for a new activation code"},
+        {"8.8.5", "4.10", "Ask the operator to issue the profile again"},
+        {"8.8.5", "4.1", "Ask the operator to issue the profile again"},
+        {"8.8.5", "6.4", "Ask the operator to issue the profile again"},
+        {"8.1.1", "3.8",
+         "The profile was ordered for another eSIM: give the operator this eSIM's EID "
+         "(openrsp lpa chip info)"},
+        {"8.1.1", "2.2", "Give the operator this eSIM's EID (openrsp lpa chip info) so the order can be completed"},
+        {"8.2", "1.2", "The operator has not released the profile yet; ask them to release it, then try again"},
+        {"8.2", "3.7", "Ask the operator for another profile"},
+        {"8.1", "4.8", "Free memory on the eSIM (openrsp lpa profile delete) and try again"},
+        {"8.10.1", "3.9", "The server forgot the session (it may have expired); start the download again"},
+        {"8.8.2", "3.1", "This eSIM and this SM-DP+ trust no common certificate issuer; ask the operator"},
+        {"8.8.3", "3.1", "This eSIM's SGP.22 version is not supported by the SM-DP+; ask the operator"},
+        {"8.8.4", "3.7", "This eSIM and this SM-DP+ trust no common certificate issuer; ask the operator"},
+        {"8.11.1", "3.9", "The SM-DP+ does not trust this eSIM's manufacturer; ask the operator"},
+    };
+    for (const auto& t : table)
+        if (t.subject == e.subject && t.reason == e.reason) return std::string(t.text);
+    if (is_timeout(e)) return "Try again later; a download stopped this way can simply be restarted";
+    if (e.has_codes()) return "Quote the SGP.22 code " + e.subject + "/" + e.reason + " to the operator";
+    return {};
 }
 
 } // namespace openrsp::lpa

@@ -45,18 +45,30 @@ std::string pmo_name(byte_view bits)
 
 } // namespace
 
-es10_client::es10_client(rsp::card_transport& transport, std::size_t block_size)
-    : m_transport(transport), m_block_size(std::clamp<std::size_t>(block_size, 6, 255))
+es10_client::es10_client(rsp::card_transport& transport, std::size_t block_size, bytes isd_r_aid)
+    : m_transport(transport), m_block_size(std::clamp<std::size_t>(block_size, 6, 255)),
+      m_isd_r_aid(isd_r_aid.empty() ? rsp::isd_r_aid() : std::move(isd_r_aid))
 {
 }
 
-es10_client::~es10_client() { close(); }
+es10_client::~es10_client()
+{
+    close();
+}
 
 result<void> es10_client::open()
 {
-    OPENRSP_TRY_VOID(m_transport.connect());
-    auto ch = m_transport.open_logical_channel(rsp::isd_r_aid());
-    if (!ch) return fail("cannot select the eUICC's ISD-R: " + ch.error().message);
+    // A missing card and a card without ISD-R (a plain SIM) both mean there is no eSIM to manage here.
+    if (auto c = m_transport.connect(); !c)
+        return fail("no eSIM found: " + c.error().message +
+                    ". Check that the eUICC is there (a card in the reader, `openrsp euicc vpcd` running, the --card "
+                    "program working), or name another reader with --card pcsc:READER");
+    auto ch = m_transport.open_logical_channel(m_isd_r_aid);
+    if (!ch) {
+        m_transport.disconnect();
+        return fail("no eSIM found: the card has no ISD-R application " + to_hex(m_isd_r_aid, true) + " (" +
+                    ch.error().message + "). It is a plain SIM or the eUICC uses another ISD-R AID (--isd-r-aid)");
+    }
     m_channel = *ch;
     return ok();
 }
@@ -150,8 +162,10 @@ result<std::string> es10_client::get_eid()
 
 result<bytes> es10_client::authenticate_server(byte_view server_signed1, byte_view server_signature1_tlv,
                                                byte_view euicc_ci_pkid_tlv, byte_view server_certificate,
-                                               std::string_view matching_id)
+                                               std::string_view matching_id, const device_info& device)
 {
+    auto device_tlv = encode_device_info(device);
+    if (!device_tlv) return device_tlv.take_error();
     der::writer w;
     w.begin(rsp::tag::authenticate_server)
         .raw(server_signed1)
@@ -160,8 +174,7 @@ result<bytes> es10_client::authenticate_server(byte_view server_signed1, byte_vi
         .raw(server_certificate)
         .begin(0xA0); // ctxParams1: CtxParamsForCommonAuthentication
     if (!matching_id.empty()) w.add(0x80, matching_id);
-    // DeviceInfo: a TAC and empty capabilities, as lpac sends for a generic device.
-    w.begin(0xA1).add(0x80, bytes{0x35, 0x29, 0x06, 0x11}).begin(0xA1).end().end();
+    w.raw(*device_tlv);
     w.end().end();
     auto r = call(w.finish());
     if (!r) return r;
@@ -184,7 +197,9 @@ result<bytes> es10_client::prepare_download(byte_view smdp_signed2, byte_view sm
     return r;
 }
 
-result<bytes> es10_client::load_bound_profile_package(byte_view bpp)
+result<bytes>
+es10_client::load_bound_profile_package(byte_view bpp,
+                                        const std::function<void(std::size_t loaded, std::size_t total)>& progress)
 {
     auto outer = der::parse_one(bpp);
     if (!outer || outer->tag != rsp::tag::bound_profile_package)
@@ -209,14 +224,20 @@ result<bytes> es10_client::load_bound_profile_package(byte_view bpp)
             series.push_back(std::move(header));
             auto segments = der::reader(e.value).all();
             if (!segments) return fail("the Bound Profile Package has a malformed segment list");
-            for (const auto& s : *segments) series.emplace_back(s.raw.begin(), s.raw.end());
+            for (const auto& s : *segments)
+                series.emplace_back(s.raw.begin(), s.raw.end());
         } else {
             return fail("the Bound Profile Package has an unexpected element");
         }
     }
+    std::size_t total = 0, loaded = 0;
+    for (const auto& s : series)
+        total += s.size();
     for (std::size_t i = 0; i < series.size(); ++i) {
         auto r = call(series[i]);
         if (!r) return r;
+        loaded += series[i].size();
+        if (progress) progress(loaded, total);
         if (!r->empty()) {
             // A BF37 before the last segment means the eUICC stopped with an error result.
             if (auto t = expect(*r, rsp::tag::profile_installation_result, "LoadBoundProfilePackage"); !t)
@@ -230,7 +251,10 @@ result<bytes> es10_client::load_bound_profile_package(byte_view bpp)
 result<bytes> es10_client::cancel_session(byte_view transaction_id, int reason)
 {
     der::writer w;
-    w.begin(rsp::tag::cancel_session).add(0x80, transaction_id).add_uint(0x81, static_cast<std::uint64_t>(reason)).end();
+    w.begin(rsp::tag::cancel_session)
+        .add(0x80, transaction_id)
+        .add_uint(0x81, static_cast<std::uint64_t>(reason))
+        .end();
     auto r = call(w.finish());
     if (!r) return r;
     if (auto t = expect(*r, rsp::tag::cancel_session, "CancelSession"); !t) return t.take_error();
@@ -265,37 +289,56 @@ result<std::vector<profile_info>> es10_client::get_profiles_info()
     return out;
 }
 
+result<bytes> profile_identifier_tlv(std::string_view id)
+{
+    const bool all_digits = !id.empty() && std::ranges::all_of(id, [](char c) { return c >= '0' && c <= '9'; });
+    if (id.size() == 32) {
+        // An ISD-P AID (SGP.22 §2.2.3: 16 bytes); a 32-digit string cannot be an ICCID (at most 20 digits).
+        auto aid = from_hex(id);
+        if (!aid) return fail("'" + std::string(id) + "' is neither an ICCID nor an ISD-P AID (32 hex digits)");
+        return der::encode(rsp::tag::isdp_aid, *aid);
+    }
+    if (!all_digits || id.size() < 18 || id.size() > 20)
+        return fail("'" + std::string(id) + "' is neither an ICCID (18 to 20 digits) nor an ISD-P AID (32 hex digits)");
+    auto bcd = rsp::iccid_to_bcd(id);
+    if (!bcd) return fail("'" + std::string(id) + "' is not an ICCID: " + bcd.error().message);
+    return der::encode(rsp::tag::iccid, *bcd);
+}
+
 namespace {
-bytes profile_op_request(der::tag_t tag, std::string_view iccid, bool refresh)
+bytes profile_op_request(der::tag_t tag, byte_view identifier, bool refresh)
 {
     der::writer w;
-    w.begin(tag).begin(0xA0).add(rsp::tag::iccid, *rsp::iccid_to_bcd(iccid)).end().add_bool(0x81, refresh).end();
+    w.begin(tag).begin(0xA0).raw(identifier).end().add_bool(0x81, refresh).end();
     return w.finish();
 }
 } // namespace
 
-result<es10c_code> es10_client::enable_profile(std::string_view iccid, bool refresh)
+result<es10c_code> es10_client::enable_profile(std::string_view iccid_or_aid, bool refresh)
 {
-    if (!rsp::iccid_to_bcd(iccid)) return fail("'" + std::string(iccid) + "' is not an ICCID");
-    auto r = call(profile_op_request(rsp::tag::enable_profile, iccid, refresh));
+    auto id = profile_identifier_tlv(iccid_or_aid);
+    if (!id) return id.take_error();
+    auto r = call(profile_op_request(rsp::tag::enable_profile, *id, refresh));
     if (!r) return r.take_error();
     return simple_result(*r, rsp::tag::enable_profile, "EnableProfile");
 }
 
-result<es10c_code> es10_client::disable_profile(std::string_view iccid, bool refresh)
+result<es10c_code> es10_client::disable_profile(std::string_view iccid_or_aid, bool refresh)
 {
-    if (!rsp::iccid_to_bcd(iccid)) return fail("'" + std::string(iccid) + "' is not an ICCID");
-    auto r = call(profile_op_request(rsp::tag::disable_profile, iccid, refresh));
+    auto id = profile_identifier_tlv(iccid_or_aid);
+    if (!id) return id.take_error();
+    auto r = call(profile_op_request(rsp::tag::disable_profile, *id, refresh));
     if (!r) return r.take_error();
     return simple_result(*r, rsp::tag::disable_profile, "DisableProfile");
 }
 
-result<es10c_code> es10_client::delete_profile(std::string_view iccid)
+result<es10c_code> es10_client::delete_profile(std::string_view iccid_or_aid)
 {
-    auto bcd = rsp::iccid_to_bcd(iccid);
-    if (!bcd) return fail("'" + std::string(iccid) + "' is not an ICCID");
+    auto id = profile_identifier_tlv(iccid_or_aid);
+    if (!id) return id.take_error();
+    // DeleteProfileRequest carries the identifier directly, without the A0 wrapper of Enable/Disable.
     der::writer w;
-    w.begin(rsp::tag::delete_profile).add(rsp::tag::iccid, *bcd).end();
+    w.begin(rsp::tag::delete_profile).raw(*id).end();
     auto r = call(w.finish());
     if (!r) return r.take_error();
     return simple_result(*r, rsp::tag::delete_profile, "DeleteProfile");
@@ -365,34 +408,66 @@ result<es10c_code> es10_client::remove_notification(std::uint64_t seq_number)
 std::string describe_enable_result(int code)
 {
     switch (code) {
-    case 0: return "ok";
-    case 1: return "no profile with that ICCID on the eUICC";
-    case 2: return "the profile is not disabled";
-    case 3: return "the profile policy rules forbid it";
-    case 4: return "the profile cannot be re-enabled";
-    case 5: return "the card is busy (CAT)";
-    default: return "undefined error " + std::to_string(code);
+    case 0:
+        return "ok";
+    case 1:
+        return "no profile with that ICCID or AID on the eUICC";
+    case 2:
+        return "the profile is already enabled";
+    case 3:
+        return "the profile policy rules forbid it";
+    case 4:
+        return "the profile cannot be re-enabled";
+    case 5:
+        return "the card is busy (CAT)";
+    default:
+        return "undefined error " + std::to_string(code);
     }
 }
 std::string describe_disable_result(int code)
 {
     switch (code) {
-    case 0: return "ok";
-    case 1: return "no profile with that ICCID on the eUICC";
-    case 2: return "the profile is not enabled";
-    case 3: return "the profile policy rules forbid it";
-    case 5: return "the card is busy (CAT)";
-    default: return "undefined error " + std::to_string(code);
+    case 0:
+        return "ok";
+    case 1:
+        return "no profile with that ICCID or AID on the eUICC";
+    case 2:
+        return "the profile is not enabled";
+    case 3:
+        return "the profile policy rules forbid it";
+    case 5:
+        return "the card is busy (CAT)";
+    default:
+        return "undefined error " + std::to_string(code);
     }
 }
 std::string describe_delete_result(int code)
 {
     switch (code) {
-    case 0: return "ok";
-    case 1: return "no profile with that ICCID on the eUICC";
-    case 2: return "the profile is enabled; disable it first";
-    case 3: return "the profile policy rules forbid it";
-    default: return "undefined error " + std::to_string(code);
+    case 0:
+        return "ok";
+    case 1:
+        return "no profile with that ICCID or AID on the eUICC";
+    case 2:
+        return "the profile is enabled; disable it first";
+    case 3:
+        return "the profile policy rules forbid it";
+    default:
+        return "undefined error " + std::to_string(code);
+    }
+}
+
+std::string describe_memory_reset_result(int code)
+{
+    switch (code) {
+    case 0:
+        return "ok";
+    case 1:
+        return "there was nothing to delete";
+    case 5:
+        return "the card is busy (CAT); try again in a moment";
+    default:
+        return "undefined error " + std::to_string(code);
     }
 }
 

@@ -1,9 +1,9 @@
-#include "common.h"
+// `openrsp lpa`: the verbs live in lpa_chip.cpp, lpa_download.cpp and lpa_profile.cpp; this file holds what they
+// share: card selection, the ES9+ client, output and exit codes, terminal questions.
+#include "lpa_common.h"
 
-#include "openrsp/euicc/virtual_euicc.h"
-#include "openrsp/lpa/download.h"
 #include "openrsp/lpa/pcsc_transport.h"
-#include "openrsp/qr/qr.h"
+#include "openrsp/lpa/stdio_transport.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,205 +11,235 @@
 #include <iostream>
 #include <string_view>
 
+#include <termios.h>
+#include <unistd.h>
+
 namespace openrsp::cli {
 
-namespace {
+namespace lpa_cmd {
 
-struct card_args {
-    std::string euicc_path;
-    std::string card; ///< `pcsc` or `pcsc:READER`; the alternative to euicc_path
-    std::size_t block_size = 255;
-};
+void add_card_options(CLI::App* cmd, card_args& a)
+{
+    auto* euicc_opt = cmd->add_option("--euicc", a.euicc_path, "Virtual eUICC file (same as --card file:PATH)");
+    auto* card_opt = cmd->add_option("--card", a.card,
+                                     "pcsc: the card in the first PC/SC reader holding one; pcsc:READER: in that "
+                                     "reader (exact name or part of it); file:PATH: a virtual eUICC file; "
+                                     "stdio:COMMAND: a program answering lpac's stdio APDU protocol");
+    euicc_opt->excludes(card_opt);
+    // One of the two is required; open_card says so in a sentence, since CLI11 cannot express "exactly one".
+    cmd->add_option("--block-size", a.block_size, "STORE DATA block size (6..255)")->capture_default_str();
+    cmd->add_option("--isd-r-aid", a.isd_r_aid, "ISD-R AID in hex, for eUICCs that do not use the standard one");
+}
 
-struct http_args {
-    std::string ca;
-    bool insecure = false;
-};
+void add_http_options(CLI::App* cmd, http_args& a, bool notify)
+{
+    cmd->add_option("--ca", a.ca, "CI certificate (PEM) the SM-DP+ TLS certificate must chain to (or OPENRSP_CA)");
+    cmd->add_flag("--insecure", a.insecure, "Do not verify the SM-DP+ TLS certificate");
+    cmd->add_option("--timeout", a.timeout_s, "Seconds to wait for each SM-DP+ request")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
+    if (notify)
+        cmd->add_flag("--no-notify", a.no_notify, "Keep pending notifications instead of sending them afterwards");
+}
 
-/// The eUICC and the LPA's ES10 session on it, kept together so the transport outlives the client.
-struct card {
-    std::unique_ptr<euicc::virtual_euicc> chip; ///< only for --euicc
-    std::unique_ptr<rsp::card_transport> transport;
-    std::unique_ptr<lpa::es10_client> es10;
-};
+void add_json_option(CLI::App* cmd, bool& json)
+{
+    cmd->add_flag("--json", json, "Print one JSON object (fields in README.md, section LPA command line)");
+}
 
 card open_card(const card_args& a)
 {
     card c;
-    if (a.euicc_path.empty() == a.card.empty()) die("name the card: either --euicc FILE or --card pcsc[:READER]");
-    if (!a.euicc_path.empty()) {
-        c.chip = must(euicc::virtual_euicc::open(a.euicc_path));
+    if (a.euicc_path.empty() == a.card.empty())
+        usage("name the card: --euicc FILE, or --card pcsc[:READER] | file:PATH | stdio:COMMAND");
+    const std::string_view spec = a.card;
+    std::string file = a.euicc_path;
+    if (spec.starts_with("file:")) file = a.card.substr(5);
+    if (!file.empty()) {
+        auto chip = euicc::virtual_euicc::open(file);
+        if (!chip) fail_with(error::plain("no eSIM found: " + chip.error().message));
+        c.chip = std::move(*chip);
         c.transport = c.chip->make_transport();
+    } else if (spec == "pcsc" || spec.starts_with("pcsc:")) {
+        c.transport = lpa::make_pcsc_transport(std::string(spec.substr(std::min<std::size_t>(spec.size(), 5))));
+    } else if (spec.starts_with("stdio:") && spec.size() > 6) {
+        c.transport = lpa::make_stdio_transport(std::string(spec.substr(6)));
     } else {
-        constexpr std::string_view pcsc = "pcsc";
-        const std::string_view spec = a.card;
-        if (spec != pcsc && !spec.starts_with("pcsc:"))
-            die("unknown card \"" + a.card + "\": use --card pcsc or --card pcsc:READER");
-        c.transport = lpa::make_pcsc_transport(std::string(spec.substr(std::min(spec.size(), pcsc.size() + 1))));
+        usage("unknown card \"" + a.card + "\": use pcsc, pcsc:READER, file:PATH or stdio:COMMAND");
     }
-    c.es10 = std::make_unique<lpa::es10_client>(*c.transport, a.block_size);
-    must(c.es10->open());
+    bytes aid;
+    if (!a.isd_r_aid.empty()) {
+        auto parsed = from_hex(a.isd_r_aid);
+        if (!parsed || parsed->size() < 5 || parsed->size() > 16)
+            usage("--isd-r-aid wants an AID of 5 to 16 bytes in hex");
+        aid = std::move(*parsed);
+    }
+    c.es10 = std::make_unique<lpa::es10_client>(*c.transport, a.block_size, std::move(aid));
+    need(c.es10->open());
     return c;
 }
 
-http::client make_http(const http_args& a)
+std::optional<http::client> make_http(const http_args& a, std::string* why)
 {
     http::client_config cfg;
     std::string ca = a.ca;
     if (ca.empty())
         if (const char* env = std::getenv("OPENRSP_CA")) ca = env;
-    if (!ca.empty()) cfg.ca_pem = must(read_text_file(ca));
-    else if (a.insecure) {
+    if (!ca.empty()) {
+        auto pem = read_text_file(ca);
+        if (!pem) usage("cannot read the CI certificate " + ca);
+        cfg.ca_pem = std::move(*pem);
+    } else if (a.insecure) {
         cfg.verify_peer = false;
         std::fprintf(stderr, "warning: not verifying the SM-DP+ TLS certificate (--insecure)\n");
     } else {
-        die("the LPA needs the CI certificate to verify the SM-DP+ (--ca FILE or OPENRSP_CA), or --insecure");
+        if (why) *why = "no CI certificate to verify the SM-DP+ (--ca FILE or OPENRSP_CA, or --insecure)";
+        return std::nullopt;
     }
+    cfg.total_timeout = std::chrono::milliseconds(static_cast<long long>(a.timeout_s * 1000));
+    cfg.connect_timeout = std::min(cfg.connect_timeout, cfg.total_timeout);
     return http::client(cfg);
 }
 
-void add_card_options(CLI::App* cmd, card_args& a)
+namespace {
+
+nlohmann::json code_or_null(const std::string& s)
 {
-    auto* euicc_opt = cmd->add_option("--euicc", a.euicc_path, "Virtual eUICC file");
-    auto* card_opt = cmd->add_option("--card", a.card,
-                                     "pcsc: the card in the first PC/SC reader holding one; pcsc:READER: in that "
-                                     "reader (exact name or part of it)");
-    euicc_opt->excludes(card_opt);
-    // One of the two is required; open_card says so in a sentence, since CLI11 cannot express "exactly one".
-    cmd->add_option("--block-size", a.block_size, "STORE DATA block size (6..255)")->capture_default_str();
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
 }
 
-void add_http_options(CLI::App* cmd, http_args& a)
+void report_error(bool json, const error& e, bool usage_error)
 {
-    cmd->add_option("--ca", a.ca, "CI certificate (PEM) the SM-DP+ TLS certificate must chain to");
-    cmd->add_flag("--insecure", a.insecure, "Do not verify the SM-DP+ TLS certificate");
-}
-
-struct download_args {
-    card_args card;
-    http_args http;
-    std::string ac, qr_png, confirmation_code;
-    bool yes = false;
-};
-
-void download(const download_args& a)
-{
-    std::string text = a.ac;
-    if (!a.qr_png.empty()) text = must(qr::read_png(a.qr_png));
-    auto ac = rsp::parse_activation_code(text);
-    if (!ac) die(ac.error().message);
-    auto http = make_http(a.http);
-    auto c = open_card(a.card);
-    lpa::download_options o;
-    o.activation_code = *ac;
-    o.ask_confirmation_code = [&]() -> std::optional<std::string> {
-        if (!a.confirmation_code.empty()) return a.confirmation_code;
-        return std::nullopt;
-    };
-    o.confirm = [&](const lpa::profile_metadata& m) {
-        std::printf("profile: %s / %s, ICCID %s\n", m.service_provider_name.c_str(), m.profile_name.c_str(),
-                    m.iccid.c_str());
-        return true;
-    };
-    o.on_step = [](const lpa::step_report& s) {
-        std::printf("  %-12s %8.1f ms  %s\n", s.name.c_str(), static_cast<double>(s.duration.count()) / 1000.0,
-                    s.detail.c_str());
-    };
-    auto r = must(lpa::download_profile(*c.es10, http, o));
-    std::printf("installed profile %s%s\n", r.metadata.iccid.c_str(),
-                r.notification_sent ? "" : " (installation notification still pending)");
-}
-
-void profile_verb(CLI::App* profile, const char* name, const char* help, bool needs_iccid, bool needs_nickname)
-{
-    auto args = std::make_shared<card_args>();
-    auto iccid = std::make_shared<std::string>();
-    auto nickname = std::make_shared<std::string>();
-    auto* cmd = profile->add_subcommand(name, help);
-    add_card_options(cmd, *args);
-    if (needs_iccid) cmd->add_option("iccid", *iccid, "ICCID of the profile")->required();
-    if (needs_nickname) cmd->add_option("nickname", *nickname, "New nickname")->required();
-    const std::string verb = name;
-    cmd->callback([args, iccid, nickname, verb] {
-        auto c = open_card(*args);
-        if (verb == "list") {
-            auto list = must(c.es10->get_profiles_info());
-            if (list.empty()) std::printf("no profiles\n");
-            for (const auto& p : list)
-                std::printf("%s  %-8s  %s / %s%s%s\n", p.iccid.c_str(), p.enabled ? "enabled" : "disabled",
-                            p.service_provider_name.c_str(), p.profile_name.c_str(),
-                            p.nickname.empty() ? "" : "  nickname: ", p.nickname.c_str());
-            return;
-        }
-        lpa::es10c_code code;
-        std::string text;
-        if (verb == "enable") {
-            code = must(c.es10->enable_profile(*iccid));
-            text = lpa::describe_enable_result(code.value);
-        } else if (verb == "disable") {
-            code = must(c.es10->disable_profile(*iccid));
-            text = lpa::describe_disable_result(code.value);
-        } else if (verb == "delete") {
-            code = must(c.es10->delete_profile(*iccid));
-            text = lpa::describe_delete_result(code.value);
-        } else {
-            code = must(c.es10->set_nickname(*iccid, *nickname));
-            text = code.value == 1 ? "no profile with that ICCID on the eUICC" : "error " + std::to_string(code.value);
-        }
-        if (!code.ok()) die("cannot " + verb + " profile " + *iccid + ": " + text);
-        std::printf("%s: %s done\n", iccid->c_str(), verb.c_str());
-    });
+    const std::string next = usage_error ? std::string{} : lpa::next_step(e);
+    if (json) {
+        nlohmann::json j{{"error",
+                          {{"subject", code_or_null(e.subject)},
+                           {"reason", code_or_null(e.reason)},
+                           {"message", e.message},
+                           {"nextStep", code_or_null(next)},
+                           {"usage", usage_error}}}};
+        std::printf("%s\n", j.dump().c_str());
+        std::fflush(stdout);
+    }
+    std::string line = "error: " + e.message;
+    if (e.has_codes() && e.message.find(e.subject + "/" + e.reason) == std::string::npos)
+        line += " (SGP.22 " + e.subject + "/" + e.reason + ")";
+    if (!next.empty()) line += ". " + next;
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 } // namespace
+
+void run(bool json, const std::function<void()>& body)
+{
+    try {
+        body();
+    } catch (const failure& f) {
+        report_error(json, f.err, false);
+        throw exit_status{1};
+    } catch (const command_error& e) {
+        report_error(json, error::plain(e.message), false);
+        throw exit_status{1};
+    } catch (const usage_failure& u) {
+        report_error(json, error::plain(u.message), true);
+        throw exit_status{2};
+    }
+}
+
+void emit(bool json, const nlohmann::json& j, const std::string& text)
+{
+    if (json)
+        std::printf("%s\n", j.dump().c_str());
+    else if (!text.empty())
+        std::printf("%s%s", text.c_str(), text.ends_with('\n') ? "" : "\n");
+    std::fflush(stdout);
+}
+
+nlohmann::json to_json(const lpa::notification_delivery& d)
+{
+    return nlohmann::json{{"seqNumber", d.notification.seq_number},
+                          {"operation", d.notification.operation},
+                          {"iccid", d.notification.iccid},
+                          {"address", d.notification.address},
+                          {"delivered", d.delivered},
+                          {"error", code_or_null(d.error)}};
+}
+
+std::string describe(const lpa::notification_delivery& d)
+{
+    std::string s = "notification " + std::to_string(d.notification.seq_number) + " (" + d.notification.operation +
+                    " " + d.notification.iccid + ") to " + d.notification.address + ": ";
+    return s + (d.delivered ? "delivered" : "kept, " + d.error);
+}
+
+nlohmann::json notify_after(lpa::es10_client& es10, const http_args& a, bool json)
+{
+    nlohmann::json out = nlohmann::json::array();
+    if (a.no_notify) {
+        if (!json) std::printf("notifications: not sent (--no-notify); send them with `lpa notification process`\n");
+        return out;
+    }
+    std::string why;
+    auto http = make_http(a, &why);
+    std::vector<lpa::notification_delivery> report;
+    if (!http) {
+        for (const auto& n : need(es10.list_notifications()))
+            report.push_back({n, false, why});
+    } else {
+        report = need(lpa::deliver_notifications(es10, *http));
+    }
+    for (const auto& d : report) {
+        out.push_back(to_json(d));
+        if (!json) std::printf("%s\n", describe(d).c_str());
+    }
+    return out;
+}
+
+bool interactive()
+{
+    return ::isatty(STDIN_FILENO) == 1;
+}
+
+bool ask_yes_no(const std::string& question)
+{
+    std::fprintf(stderr, "%s [y/N] ", question.c_str());
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+std::optional<std::string> ask_line(const std::string& prompt, bool secret)
+{
+    std::fprintf(stderr, "%s", prompt.c_str());
+    std::fflush(stderr);
+    termios old{};
+    const bool hide = secret && ::tcgetattr(STDIN_FILENO, &old) == 0;
+    if (hide) {
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string line;
+    const bool got = static_cast<bool>(std::getline(std::cin, line));
+    if (hide) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        std::fprintf(stderr, "\n");
+    }
+    if (!got) return std::nullopt;
+    return line;
+}
+
+} // namespace lpa_cmd
 
 void register_lpa(CLI::App& app)
 {
     auto* lpa = app.add_subcommand("lpa", "Local Profile Assistant");
     lpa->require_subcommand(1);
-
-    auto d = std::make_shared<download_args>();
-    auto* dl = lpa->add_subcommand("download", "Download and install a profile from an activation code");
-    add_card_options(dl, d->card);
-    add_http_options(dl, d->http);
-    auto* ac_opt = dl->add_option("--ac", d->ac, "Activation code (LPA:1$address$matchingId)");
-    auto* qr_opt = dl->add_option("--qr", d->qr_png, "PNG image of the activation code QR")->check(CLI::ExistingFile);
-    ac_opt->excludes(qr_opt);
-    dl->add_option("--confirmation-code", d->confirmation_code, "Confirmation code, if the profile needs one");
-    dl->callback([d] {
-        if (d->ac.empty() && d->qr_png.empty()) die("give the activation code with --ac or a QR image with --qr");
-        download(*d);
-    });
-
-    auto* profile = lpa->add_subcommand("profile", "Manage installed profiles");
-    profile->require_subcommand(1);
-    profile_verb(profile, "list", "List profiles", false, false);
-    profile_verb(profile, "enable", "Enable a profile", true, false);
-    profile_verb(profile, "disable", "Disable a profile", true, false);
-    profile_verb(profile, "delete", "Delete a disabled profile", true, false);
-    profile_verb(profile, "nickname", "Set a profile's nickname", true, true);
-
-    auto* notification = lpa->add_subcommand("notification", "Pending notifications");
-    notification->require_subcommand(1);
-    auto nl = std::make_shared<card_args>();
-    auto* list = notification->add_subcommand("list", "List pending notifications");
-    add_card_options(list, *nl);
-    list->callback([nl] {
-        auto c = open_card(*nl);
-        for (const auto& n : must(c.es10->list_notifications()))
-            std::printf("%llu  %-8s  %s  %s\n", static_cast<unsigned long long>(n.seq_number), n.operation.c_str(),
-                        n.iccid.c_str(), n.address.c_str());
-    });
-    auto np = std::make_shared<std::pair<card_args, http_args>>();
-    auto* process = notification->add_subcommand("process", "Send pending notifications and remove delivered ones");
-    add_card_options(process, np->first);
-    add_http_options(process, np->second);
-    process->callback([np] {
-        auto http = make_http(np->second);
-        auto c = open_card(np->first);
-        const auto sent = must(lpa::process_notifications(*c.es10, http));
-        std::printf("%zu notification(s) delivered\n", sent);
-    });
+    lpa_cmd::register_chip(lpa);
+    lpa_cmd::register_download(lpa);
+    lpa_cmd::register_profile(lpa);
+    lpa_cmd::register_notification(lpa);
 }
 
 } // namespace openrsp::cli

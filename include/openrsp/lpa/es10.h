@@ -6,6 +6,7 @@
 #include "openrsp/core/result.h"
 #include "openrsp/rsp/card_transport.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,15 +38,68 @@ struct es10c_code {
     [[nodiscard]] bool ok() const { return value == 0; }
 };
 
+/// \brief EUICCInfo2 (BF22, SGP.22 §5.7.8) decoded for people: versions as "a.b.c", bit strings as the ASN.1 names
+/// of the bits that are set, CI key ids as hex. Absent optional fields stay empty / nullopt.
+struct euicc_info2 {
+    std::string profile_version;                             ///< 81: SAIP version supported
+    std::string svn;                                         ///< 82: SGP.22 version
+    std::string firmware_version;                            ///< 83: euiccFirmwareVer
+    std::optional<std::uint64_t> installed_applications;     ///< 84/81 (TS 102 226 extCardResource)
+    std::optional<std::uint64_t> free_nvm;                   ///< 84/82: free non-volatile memory, bytes
+    std::optional<std::uint64_t> free_ram;                   ///< 84/83: free volatile memory, bytes
+    std::vector<std::string> uicc_capability;                ///< 85
+    std::string ts102241_version;                            ///< 86
+    std::string globalplatform_version;                      ///< 87
+    std::vector<std::string> rsp_capability;                 ///< 88
+    std::vector<std::string> ci_pkids_for_verification;      ///< A9
+    std::vector<std::string> ci_pkids_for_signing;           ///< AA
+    std::optional<int> euicc_category;                       ///< 8B: 0 other, 1 basic, 2 medium, 3 contactless
+    std::vector<std::string> forbidden_profile_policy_rules; ///< 99
+    std::string pp_version;                                  ///< 04
+    std::string sas_accreditation_number;                    ///< 0C
+};
+/// \brief Decodes a BF22 TLV; unknown fields are skipped (later SGP.22 versions add some).
+result<euicc_info2> parse_euicc_info2(byte_view bf22);
+/// Name of an euiccCategory value ("basicEuicc"...), or the number.
+std::string euicc_category_name(int category);
+
+/// \brief ES10a GetEuiccConfiguredAddresses (BF3C, SGP.22 §5.7.3).
+struct configured_addresses {
+    std::string default_dp_address; ///< empty if none is set
+    std::string root_ds_address;
+};
+result<configured_addresses> parse_configured_addresses(byte_view bf3c);
+
+/// \brief eUICCMemoryReset options (BF34 `82` resetOptions, SGP.22 §5.7.19).
+struct memory_reset_options {
+    bool operational_profiles = false; ///< bit 0 deleteOperationalProfiles
+    bool test_profiles = false;        ///< bit 1 deleteFieldLoadedTestProfiles
+    bool default_smdp_address = false; ///< bit 2 resetDefaultSmdpAddress
+};
+
+/// \brief A profile named by ICCID (up to 20 digits) or by ISD-P AID (32 hex digits), as the ProfileIdentifier
+/// CHOICE of Enable/Disable/DeleteProfile allows. Returns the `5A` or `4F` TLV, or a sentence saying what is wrong.
+result<bytes> profile_identifier_tlv(std::string_view iccid_or_aid);
+
+/// \brief DeviceInfo (SGP.22 §4.2) the LPA puts into AuthenticateServer's ctxParams1.
+/// With an IMEI, the TAC is its first 8 digits; without one, a generic TAC is sent, as lpac does.
+struct device_info {
+    std::string imei; ///< 15 digits (IMEI) or 16 (IMEISV); empty: not sent
+};
+/// \brief Encodes DeviceInfo (A1 {80 tac, A1 deviceCapabilities, [82 imei]}); a sentence if the IMEI is malformed.
+result<bytes> encode_device_info(const device_info& d);
+
 class es10_client {
 public:
     /// block_size: STORE DATA payload per APDU (lpac uses 120 by default; up to 255).
-    explicit es10_client(rsp::card_transport& transport, std::size_t block_size = 255);
+    /// isd_r_aid: empty for the standard ISD-R (SGP.22 §2.2.3); some removable eUICCs use another AID.
+    explicit es10_client(rsp::card_transport& transport, std::size_t block_size = 255, bytes isd_r_aid = {});
     ~es10_client();
     es10_client(const es10_client&) = delete;
     es10_client& operator=(const es10_client&) = delete;
 
-    /// Connects and opens a logical channel to the ISD-R.
+    /// Connects and opens a logical channel to the ISD-R. When the card is reachable but has no ISD-R (a plain SIM,
+    /// or no card), the sentence starts with "no eSIM found".
     result<void> open();
     void close();
 
@@ -58,19 +112,30 @@ public:
     /// AuthenticateServer: BF38 built from the SM-DP+'s initiateAuthentication answer.
     result<bytes> authenticate_server(byte_view server_signed1, byte_view server_signature1_tlv,
                                       byte_view euicc_ci_pkid_tlv, byte_view server_certificate,
-                                      std::string_view matching_id);
+                                      std::string_view matching_id, const device_info& device = {});
     /// PrepareDownload: BF21; hash_cc present when a confirmation code was asked for.
     result<bytes> prepare_download(byte_view smdp_signed2, byte_view smdp_signature2_tlv, byte_view smdp_certificate,
                                    const std::optional<bytes>& hash_cc);
     /// LoadBoundProfilePackage in the STORE DATA series of SGP.22 §2.5.5; returns the final BF37.
-    result<bytes> load_bound_profile_package(byte_view bpp);
+    /// `progress` gets the bytes sent so far and the total after each series.
+    result<bytes>
+    load_bound_profile_package(byte_view bpp,
+                               const std::function<void(std::size_t loaded, std::size_t total)>& progress = {});
     /// CancelSession: returns the BF41 response to forward to the SM-DP+.
     result<bytes> cancel_session(byte_view transaction_id, int reason);
 
+    /// GetEUICCInfo2: the raw BF22 (parse_euicc_info2 decodes it).
+    result<bytes> get_euicc_info2();
+    result<configured_addresses> get_configured_addresses();
+    /// SetDefaultDpAddress; an empty address clears it.
+    result<es10c_code> set_default_dp_address(std::string_view address);
+    result<es10c_code> memory_reset(const memory_reset_options& options);
+
     result<std::vector<profile_info>> get_profiles_info();
-    result<es10c_code> enable_profile(std::string_view iccid, bool refresh = true);
-    result<es10c_code> disable_profile(std::string_view iccid, bool refresh = true);
-    result<es10c_code> delete_profile(std::string_view iccid);
+    /// Enable/Disable/Delete take an ICCID or an ISD-P AID (profile_identifier_tlv).
+    result<es10c_code> enable_profile(std::string_view iccid_or_aid, bool refresh = true);
+    result<es10c_code> disable_profile(std::string_view iccid_or_aid, bool refresh = true);
+    result<es10c_code> delete_profile(std::string_view iccid_or_aid);
     result<es10c_code> set_nickname(std::string_view iccid, std::string_view nickname);
 
     result<std::vector<notification_info>> list_notifications();
@@ -86,6 +151,7 @@ private:
     result<bytes> transmit(byte_view apdu);
     rsp::card_transport& m_transport;
     std::size_t m_block_size;
+    bytes m_isd_r_aid;
     int m_channel = -1;
     std::size_t m_bytes = 0;
     std::size_t m_apdus = 0;
@@ -95,6 +161,7 @@ private:
 std::string describe_enable_result(int code);
 std::string describe_disable_result(int code);
 std::string describe_delete_result(int code);
+std::string describe_memory_reset_result(int code);
 
 /// CancelSessionReason values (SGP.22 §5.7.14).
 namespace cancel_reason {

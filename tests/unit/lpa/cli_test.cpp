@@ -1,0 +1,246 @@
+// `openrsp lpa ...` run as a person or a script runs it (a child process, stdin not a terminal), against our
+// SM-DP+ on loopback and a virtual eUICC file: --json objects, exit codes 0/1/2, and that refusals change nothing.
+#include "lpa_fixture.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+using namespace openrsp;
+using openrsp::lpa::test::slurp;
+using json = nlohmann::json;
+
+namespace {
+
+std::string quote(const std::string& s)
+{
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+struct run_result {
+    int code = -1;
+    std::string out, err;
+    [[nodiscard]] json object() const
+    {
+        auto j = json::parse(out, nullptr, false);
+        if (j.is_discarded()) ADD_FAILURE() << "stdout is not one JSON object: " << out << "\nstderr: " << err;
+        return j;
+    }
+};
+
+class cli : public lpa::test::lpa_env {
+protected:
+    /// Runs `openrsp lpa ARGS` with stdin from /dev/null.
+    run_result lpa(const std::string& args)
+    {
+        const auto out = m_dir / "stdout.txt", err = m_dir / "stderr.txt";
+        const std::string cmd = quote(OPENRSP_CLI) + " lpa " + args + " < /dev/null > " + quote(out.string()) + " 2> " +
+                                quote(err.string());
+        const int status = std::system(cmd.c_str());
+        run_result r;
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.out = slurp(out);
+        r.err = slurp(err);
+        return r;
+    }
+    std::string card() const { return "--euicc " + quote(m_euicc_path); }
+    std::string ca() const { return "--ca " + quote(lpa::test::pki_once().ci()); }
+    static std::string matching_id(const rsp::activation_code& ac) { return ac.matching_id; }
+};
+
+} // namespace
+
+TEST_F(cli, chip_info_json_has_eid_euicc_info2_and_addresses)
+{
+    const auto r = lpa("chip info --json " + card());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = r.object();
+    EXPECT_EQ(j["eid"], "89049032123451234512345678901235");
+    EXPECT_EQ(j["euiccInfo2"]["svn"], "2.2.2");
+    EXPECT_EQ(j["euiccInfo2"]["euiccCategory"], "mediumEuicc");
+    EXPECT_TRUE(j["euiccInfo2"]["extCardResource"]["freeNonVolatileMemory"].is_number());
+    EXPECT_TRUE(j["euiccInfo2"]["extCardResource"]["freeVolatileMemory"].is_number());
+    EXPECT_EQ(j["euiccInfo2"]["euiccCiPKIdListForVerification"].size(), 1u);
+    EXPECT_EQ(j["euiccInfo2"]["euiccCiPKIdListForSigning"].size(), 1u);
+    EXPECT_TRUE(j["euiccInfo2"]["uiccCapability"].is_array());
+    EXPECT_TRUE(j["euiccInfo2"]["ppVersion"].is_string());
+    EXPECT_TRUE(j["euiccInfo2"]["sasAcreditationNumber"].is_string());
+    EXPECT_TRUE(j["configuredAddresses"]["defaultDpAddress"].is_null());
+    EXPECT_TRUE(j["configuredAddresses"]["rootDsAddress"].is_string());
+
+    const auto human = lpa("chip info " + card());
+    ASSERT_EQ(human.code, 0) << human.err;
+    EXPECT_NE(human.out.find("EID                     89049032123451234512345678901235"), std::string::npos);
+    EXPECT_NE(human.out.find("free non-volatile"), std::string::npos);
+}
+
+TEST_F(cli, download_by_address_and_matching_id_then_notifications_are_delivered)
+{
+    const auto ac = add("8949000000000000018");
+    const auto r = lpa("download --json --yes " + card() + " " + ca() + " --smdp " + m_address + " --matching-id " +
+                       matching_id(ac) + " --imei 356938035643809");
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    const auto j = r.object();
+    EXPECT_EQ(j["iccid"], "8949000000000000018");
+    EXPECT_EQ(j["profile"]["serviceProviderName"], "OpenRSP Mobile");
+    EXPECT_EQ(j["profile"]["profileClass"], "operational");
+    EXPECT_TRUE(j["profile"]["iconType"].is_null());
+    EXPECT_GT(j["bppBytes"].get<int>(), 0);
+    EXPECT_EQ(j["steps"].size(), 5u);
+    ASSERT_EQ(j["notifications"].size(), 1u);
+    EXPECT_EQ(j["notifications"][0]["operation"], "install");
+    EXPECT_EQ(j["notifications"][0]["delivered"], true);
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
+}
+
+TEST_F(cli, download_human_output_shows_metadata_progress_and_delivery)
+{
+    const auto ac = add("8949000000000000018");
+    const auto r = lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* want :
+         {"operator:   OpenRSP Mobile", "class:      operational", "icon:       none", "Mutual auth",
+          "bytes of the Bound Profile Package", "to ", "delivered", "installed profile 8949000000000000018"})
+        EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+}
+
+TEST_F(cli, without_yes_on_a_non_terminal_the_download_is_a_usage_error_and_nothing_changes)
+{
+    const auto ac = add("8949000000000000018");
+    const std::string before = slurp(m_euicc_path);
+    const auto r = lpa("download --json " + card() + " " + ca() + " --ac " + quote(ac.to_string()));
+    EXPECT_EQ(r.code, 2);
+    const auto j = r.object();
+    EXPECT_EQ(j["error"]["usage"], true);
+    EXPECT_NE(j["error"]["message"].get<std::string>().find("--yes"), std::string::npos);
+    EXPECT_NE(r.err.find("--yes"), std::string::npos) << "a sentence on stderr too";
+    EXPECT_EQ(slurp(m_euicc_path), before);
+    EXPECT_TRUE(requests("initiateAuthentication").empty());
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
+
+    // A CC-protected code without --confirmation-code cannot be asked for either.
+    const auto cc = add("8949000000000000026", std::string("1234"));
+    const auto r2 = lpa("download --yes " + card() + " " + ca() + " --ac " + quote(cc.to_string()));
+    EXPECT_EQ(r2.code, 2) << r2.err;
+    EXPECT_NE(r2.err.find("--confirmation-code"), std::string::npos) << r2.err;
+}
+
+TEST_F(cli, refused_download_exits_1_with_the_sgp22_code_and_a_next_step)
+{
+    add("8949000000000000018");
+    const auto r =
+        lpa("download --json --yes " + card() + " " + ca() + " --smdp " + m_address + " --matching-id WRONG-CODE");
+    EXPECT_EQ(r.code, 1) << r.err;
+    const auto j = r.object();
+    EXPECT_EQ(j["error"]["subject"], "8.2.6");
+    EXPECT_EQ(j["error"]["reason"], "3.8");
+    EXPECT_FALSE(j["error"]["message"].get<std::string>().empty());
+    EXPECT_TRUE(j["error"]["nextStep"].is_string());
+    EXPECT_NE(r.err.find("8.2.6/3.8"), std::string::npos) << r.err;
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
+}
+
+TEST_F(cli, usage_errors_exit_2)
+{
+    EXPECT_EQ(lpa("download --yes " + card() + " " + ca() + " --matching-id X").code, 2) << "--matching-id alone";
+    EXPECT_EQ(lpa("profile enable " + card() + " 12345").code, 2) << "not an ICCID or AID";
+    EXPECT_EQ(lpa("profile list").code, 2) << "no card named";
+    EXPECT_EQ(lpa("profile list --no-such-option " + card()).code, 2) << "CLI11 parse error";
+    EXPECT_EQ(lpa("memory-reset --yes " + card()).code, 2) << "nothing chosen to reset";
+    EXPECT_EQ(lpa("memory-reset --all " + card()).code, 2) << "asks, but stdin is not a terminal";
+    const auto j = lpa("profile enable --json " + card() + " 12345").object();
+    EXPECT_EQ(j["error"]["usage"], true);
+    EXPECT_TRUE(j["error"]["subject"].is_null());
+}
+
+TEST_F(cli, profile_operations_by_aid_report_their_notifications)
+{
+    const auto ac = add("8949000000000000018");
+    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string())).code, 0);
+    const auto list = lpa("profile list --json " + card()).object();
+    ASSERT_EQ(list["profiles"].size(), 1u);
+    EXPECT_EQ(list["profiles"][0]["state"], "disabled");
+    const std::string aid = list["profiles"][0]["isdpAid"];
+    ASSERT_EQ(aid.size(), 32u);
+
+    const auto en = lpa("profile enable --json " + card() + " " + ca() + " " + aid);
+    ASSERT_EQ(en.code, 0) << en.err;
+    const auto j = en.object();
+    EXPECT_EQ(j["result"], "ok");
+    ASSERT_EQ(j["notifications"].size(), 1u);
+    EXPECT_EQ(j["notifications"][0]["operation"], "enable");
+    EXPECT_EQ(j["notifications"][0]["delivered"], true);
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::enabled);
+
+    // Refused by the eUICC: exit 1, nothing sent.
+    const auto again = lpa("profile enable --json " + card() + " " + ca() + " " + aid);
+    EXPECT_EQ(again.code, 1);
+    EXPECT_NE(again.object()["error"]["message"].get<std::string>().find("already enabled"), std::string::npos);
+
+    // --no-notify keeps the disable notification; `notification remove` drops it without sending.
+    const auto dis = lpa("profile disable --json --refresh --no-notify " + card() + " 8949000000000000018");
+    ASSERT_EQ(dis.code, 0) << dis.err;
+    EXPECT_TRUE(dis.object()["notifications"].empty());
+    const auto pending = lpa("notification list --json " + card()).object();
+    ASSERT_EQ(pending["notifications"].size(), 1u);
+    EXPECT_EQ(pending["notifications"][0]["operation"], "disable");
+    const auto seq = pending["notifications"][0]["seqNumber"].get<std::uint64_t>();
+    EXPECT_EQ(lpa("notification remove " + card() + " 999").code, 1) << "no such notification";
+    const auto rm = lpa("notification remove --json " + card() + " " + std::to_string(seq));
+    ASSERT_EQ(rm.code, 0) << rm.err;
+    EXPECT_EQ(rm.object()["removed"], json::array({seq}));
+    EXPECT_TRUE(lpa("notification list --json " + card()).object()["notifications"].empty());
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::enabled) << "the SM-DP+ was never told";
+
+    const auto del = lpa("profile delete --json " + card() + " " + ca() + " " + aid);
+    ASSERT_EQ(del.code, 0) << del.err;
+    EXPECT_EQ(del.object()["notifications"][0]["operation"], "delete");
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::deleted);
+}
+
+TEST_F(cli, default_smdp_and_memory_reset)
+{
+    ASSERT_EQ(lpa("default-smdp set " + card() + " " + m_address).code, 0);
+    EXPECT_EQ(lpa("default-smdp get --json " + card()).object()["defaultDpAddress"], m_address);
+    EXPECT_EQ(lpa("default-smdp set " + card() + " 'not an address'").code, 2);
+
+    // With the default SM-DP+ set, a download needs no address (our SM-DP+ keeps no default orders: 8.2.6).
+    const auto r = lpa("download --json --yes " + card() + " " + ca());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.object()["error"]["subject"], "8.2.6");
+    ASSERT_EQ(requests("initiateAuthentication").size(), 1u);
+    EXPECT_NE(requests("initiateAuthentication")[0].body.find(m_address), std::string::npos);
+
+    const auto ac = add("8949000000000000018");
+    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string())).code, 0);
+    const auto reset = lpa("memory-reset --json --yes --operational-profiles " + card());
+    ASSERT_EQ(reset.code, 0) << reset.err;
+    EXPECT_EQ(reset.object()["result"], "ok");
+    EXPECT_TRUE(lpa("profile list --json " + card()).object()["profiles"].empty());
+    EXPECT_EQ(lpa("default-smdp get --json " + card()).object()["defaultDpAddress"], m_address) << "not chosen";
+    ASSERT_EQ(lpa("memory-reset --yes --default-smdp-address " + card()).code, 0);
+    EXPECT_TRUE(lpa("default-smdp get --json " + card()).object()["defaultDpAddress"].is_null());
+}
+
+TEST_F(cli, no_esim_and_unreachable_smdp_are_sentences_with_a_next_step)
+{
+    const auto none = lpa("profile list --json --isd-r-aid A0000005591010FFFFFFFF8900000D00 " + card());
+    EXPECT_EQ(none.code, 1);
+    EXPECT_TRUE(none.object()["error"]["message"].get<std::string>().starts_with("no eSIM found"));
+
+    const auto missing = lpa("chip info --euicc " + quote((m_dir / "nope.json").string()));
+    EXPECT_EQ(missing.code, 1);
+    EXPECT_NE(missing.err.find("no eSIM found"), std::string::npos) << missing.err;
+}
+
+TEST_F(cli, stdio_card_serves_the_same_euicc)
+{
+    const std::string stdio = "--card " + quote("stdio:" + std::string(OPENRSP_LPA_STDIO_CARD) + " " + m_euicc_path);
+    const auto r = lpa("chip info --json " + stdio);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.object()["eid"], "89049032123451234512345678901235");
+    EXPECT_NE(r.err.find("stdio card ready"), std::string::npos) << "the program's own output is passed on";
+}
