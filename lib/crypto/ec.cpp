@@ -91,6 +91,9 @@ result<ec_key> ec_key::from_pem(std::string_view pem)
     // PEM_read_bio_PrivateKey understands PKCS#8 and SEC1 "EC PRIVATE KEY", and skips an
     // "EC PARAMETERS" block in front of it (as in the SGP.26 key files).
     bool priv = true;
+    // OpenSSL 3.0's decoder reads a leftover error (e.g. from a failed TLS verification on this thread) as its own
+    // and then drops the public key of an "EC PARAMETERS" + SEC1 key file: start from a clean queue.
+    ERR_clear_error();
     auto bio = detail::mem_bio(pem);
     EVP_PKEY* raw = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
     if (raw == nullptr) {

@@ -2,6 +2,7 @@
 
 #include "ossl_util.h"
 
+#include <openssl/bn.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -35,6 +36,15 @@ constexpr std::string_view oid_ec_public_key = "1.2.840.10045.2.1";
 constexpr std::string_view oid_p256 = "1.2.840.10045.3.1.7";
 constexpr std::string_view oid_brainpool_p256r1 = "1.3.36.3.3.2.8.1.1.7";
 constexpr std::string_view oid_ecdsa_sha256 = "1.2.840.10045.4.3.2";
+
+/// Serial numbers are compared by magnitude: DER puts a 00 octet before a high bit, BN_bn2bin does not.
+bytes strip_leading_zeros(byte_view v)
+{
+    std::size_t k = 0;
+    while (k + 1 < v.size() && v[k] == 0)
+        ++k;
+    return bytes(v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+}
 
 unexpected malformed(const char* what) { return fail(std::string("The certificate's ") + what + " is malformed."); }
 
@@ -119,6 +129,7 @@ result<certificate> certificate::from_der(byte_view input)
     if (!fields || fields->size() < 6) return malformed("TBSCertificate");
     std::size_t i = (*fields)[0].tag == 0xA0 ? 1 : 0; // [0] version
     if (fields->size() < i + 6 || (*fields)[i].tag != t_integer) return malformed("TBSCertificate");
+    c.m_serial = strip_leading_zeros((*fields)[i].value);
     const der::tlv& validity = (*fields)[i + 3];
     const der::tlv& subject = (*fields)[i + 4];
     const der::tlv& spki = (*fields)[i + 5];
@@ -311,6 +322,87 @@ bool certificate::valid_at(std::chrono::system_clock::time_point t) const
 {
     const std::int64_t when = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     return m_not_before <= when && when < m_not_after;
+}
+
+namespace {
+using crl_ptr = std::unique_ptr<X509_CRL, detail::ossl_deleter<X509_CRL, X509_CRL_free>>;
+using akid_ptr = std::unique_ptr<AUTHORITY_KEYID, detail::ossl_deleter<AUTHORITY_KEYID, AUTHORITY_KEYID_free>>;
+using bn_ptr = std::unique_ptr<BIGNUM, detail::ossl_deleter<BIGNUM, BN_free>>;
+
+crl_ptr decode_crl(const bytes& der)
+{
+    const unsigned char* p = der.data();
+    crl_ptr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+    ERR_clear_error();
+    if (crl && p != der.data() + der.size()) crl.reset(); // trailing bytes: not one CRL
+    return crl;
+}
+} // namespace
+
+result<revocation_list> revocation_list::from_der(byte_view der)
+{
+    revocation_list out;
+    out.m_der.assign(der.begin(), der.end());
+    const crl_ptr crl = decode_crl(out.m_der);
+    if (!crl) return fail("The data is not a DER X.509 CRL.");
+    if (akid_ptr akid(static_cast<AUTHORITY_KEYID*>(
+            X509_CRL_get_ext_d2i(crl.get(), NID_authority_key_identifier, nullptr, nullptr)));
+        akid && akid->keyid != nullptr)
+        out.m_aki.assign(ASN1_STRING_get0_data(akid->keyid),
+                         ASN1_STRING_get0_data(akid->keyid) + ASN1_STRING_length(akid->keyid));
+    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+    for (int k = 0; k < sk_X509_REVOKED_num(revoked); ++k) {
+        const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, k));
+        bn_ptr bn(ASN1_INTEGER_to_BN(serial, nullptr));
+        if (!bn) return fail("The CRL holds an unreadable serial number.");
+        bytes mag(static_cast<std::size_t>(BN_num_bytes(bn.get())));
+        BN_bn2bin(bn.get(), mag.data());
+        if (mag.empty()) mag.push_back(0);
+        out.m_serials.push_back(std::move(mag));
+    }
+    ERR_clear_error();
+    std::sort(out.m_serials.begin(), out.m_serials.end());
+    return out;
+}
+
+result<revocation_list> revocation_list::from_pem(std::string_view pem)
+{
+    auto bio = detail::mem_bio(pem);
+    crl_ptr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    if (!crl) {
+        ERR_clear_error();
+        return fail("The PEM text holds no X.509 CRL.");
+    }
+    unsigned char* der = nullptr;
+    const int len = i2d_X509_CRL(crl.get(), &der);
+    if (len <= 0) return fail("The CRL could not be re-encoded.");
+    const bytes buf(der, der + len);
+    OPENSSL_free(der);
+    return from_der(buf);
+}
+
+result<revocation_list> revocation_list::load_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("Cannot open the CRL file " + path + ".");
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto r = data.find("-----BEGIN") != std::string::npos ? from_pem(data) : from_der(as_bytes(data));
+    if (!r) return fail("Cannot load the CRL file " + path + ": " + r.error().message);
+    return r;
+}
+
+bool revocation_list::signed_by(const certificate& issuer) const
+{
+    const crl_ptr crl = decode_crl(m_der);
+    const bool ok = crl && X509_CRL_verify(crl.get(), issuer.public_key().native()) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+bool revocation_list::revokes(byte_view serial) const
+{
+    const bytes key = strip_leading_zeros(serial);
+    return std::binary_search(m_serials.begin(), m_serials.end(), key);
 }
 
 namespace {

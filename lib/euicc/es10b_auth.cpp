@@ -61,13 +61,27 @@ std::vector<const crypto::certificate*> verification_cis(const credentials& c)
     return out;
 }
 
+/// The identity whose EUM the CI `ci_pkid` certified, if any.
+std::optional<std::size_t> identity_under(const credentials& c, byte_view ci_pkid)
+{
+    for (std::size_t i = 0; i < c.identity_count(); ++i)
+        if (std::ranges::equal(c.eum_cert_at(i).authority_key_id(), ci_pkid)) return i;
+    return std::nullopt;
+}
+
 std::vector<const crypto::certificate*> signing_cis(const credentials& c)
 {
     std::vector<const crypto::certificate*> out;
     for (const auto& ci : c.cis)
-        if (ci.subject_key_id() == c.eum_cert.authority_key_id()) out.push_back(&ci);
+        if (identity_under(c, ci.subject_key_id())) out.push_back(&ci);
     if (out.empty()) return verification_cis(c); // unusual chain: do not advertise nothing
     return out;
+}
+
+/// The eUICC's notion of "now" for certificate validity: the host clock of the virtual card.
+bool currently_valid(const crypto::certificate& c)
+{
+    return c.valid_at();
 }
 
 } // namespace
@@ -132,11 +146,13 @@ bytes euicc_impl::get_rat() const { return encode_rat_response(m_state.rat); }
 
 /// SGP.22 §5.7.13 AuthenticateServer.
 ///
-/// What is checked on CERT.DPauth: it chains to the CI named by euiccCiPKIdToBeUsed (else ciPKUnknown or
-/// invalidCertificate), carries the dp-auth policy and an SM-DP+ OID (invalidOid), uses the CI's curve
-/// (unsupportedCurve) and verifies serverSignature1 (invalidSignature). Its validity period is not checked:
-/// card eUICCs have no trusted clock (facts §7.4), and rejecting on the host clock would make the virtual card
-/// stricter than real ones. serverAddress is not compared with anything: v2.2.2 gives the eUICC no reference
+/// What is checked on CERT.DPauth: euiccCiPKIdToBeUsed names a CI that certified one of our identities (else
+/// ciPKUnknown), which then signs; CERT.DPauth chains to a CI we hold (usually the same one; else
+/// invalidCertificate), lies within its validity period (invalidCertificate: v2.2.2 has no "expired" code),
+/// carries the dp-auth policy and an SM-DP+ OID (invalidOid), uses its CI's curve (unsupportedCurve) and verifies
+/// serverSignature1 (invalidSignature). Validity is judged by the host clock: card eUICCs often lack a trusted
+/// clock (facts §7.4), but the virtual one has the host's, and an expired SM-DP+ certificate must not be trusted.
+/// serverAddress is not compared with anything: v2.2.2 gives the eUICC no reference
 /// address and no error code for it (the LPA checks it against the address it used, facts §7.4); it must only be
 /// a well-formed FQDN, because it is kept in the PIR's notificationAddress.
 bytes euicc_impl::authenticate_server(const der::tlv& request)
@@ -172,22 +188,30 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
     if (challenge.empty()) return error(auth_error::no_session_context);
     if (!rsp::is_valid_smdp_address(to_string(address->value))) return error(auth_error::undefined);
 
-    // euiccCiPKIdToBeUsed names the CI the SM-DP+ chains to; it must be one we can verify with.
-    std::optional<std::size_t> ci_index;
-    for (std::size_t i = 0; i < m_creds.cis.size(); ++i)
-        if (std::ranges::equal(m_creds.cis[i].subject_key_id(), ci_id->value)) ci_index = i;
-    if (!ci_index) return error(auth_error::ci_pk_unknown);
+    // euiccCiPKIdToBeUsed names the CI whose identity signs this session; it must be one we hold.
+    const auto held = [&](byte_view ski) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < m_creds.cis.size(); ++i)
+            if (std::ranges::equal(m_creds.cis[i].subject_key_id(), ski)) return i;
+        return std::nullopt;
+    };
+    const auto named_ci = held(ci_id->value);
+    const auto identity = identity_under(m_creds, ci_id->value);
+    if (!named_ci || !identity) return error(auth_error::ci_pk_unknown);
 
     auto dpauth = crypto::certificate::from_der(cert_tlv->raw);
     if (!dpauth) return error(auth_error::invalid_certificate);
-    // The eUICC has no reliable clock (facts §7.4), so validity periods are not checked here.
-    const auto chain = crypto::verify_rsp_chain(*dpauth, nullptr, m_creds.cis[*ci_index], crypto::rsp_oid::dp_auth,
-                                                false);
+    // CERT.DPauth normally chains to the named CI; a server may also use another CI we can verify with.
+    std::size_t ci_index = *named_ci;
+    if (!std::ranges::equal(dpauth->authority_key_id(), ci_id->value))
+        if (const auto other = held(dpauth->authority_key_id())) ci_index = *other;
+    const auto chain =
+        crypto::verify_rsp_chain(*dpauth, nullptr, m_creds.cis[ci_index], crypto::rsp_oid::dp_auth, false);
     if (!chain) {
         if (chain.error == crypto::chain_error::wrong_policy) return error(auth_error::invalid_oid);
         return error(auth_error::invalid_certificate);
     }
-    if (dpauth->public_key().key_curve() != m_creds.cis[*ci_index].public_key().key_curve())
+    if (!currently_valid(*dpauth)) return error(auth_error::invalid_certificate);
+    if (dpauth->public_key().key_curve() != m_creds.cis[ci_index].public_key().key_curve())
         return error(auth_error::unsupported_curve);
     if (dpauth->san_registered_id().empty()) return error(auth_error::invalid_oid);
     // SGP.22 signs the raw ServerSigned1 TLV as received, never a re-encoding.
@@ -205,7 +229,7 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
         .raw(ctx1->raw)
         .end();
     const bytes euicc_signed1 = e1.finish();
-    auto sig = crypto::ecdsa_sign(m_creds.euicc_key, euicc_signed1, crypto::sig_format::raw_rs);
+    auto sig = crypto::ecdsa_sign(m_creds.key_at(*identity), euicc_signed1, crypto::sig_format::raw_rs);
     if (!sig) return error(auth_error::undefined);
 
     download_session s;
@@ -213,7 +237,8 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
     s.server_address = to_string(address->value);
     s.server_challenge.assign(server_challenge->value.begin(), server_challenge->value.end());
     s.euicc_signature1 = *sig;
-    s.ci_index = *ci_index;
+    s.ci_index = ci_index;
+    s.identity = *identity;
     s.dpauth_oid = dpauth->san_registered_id();
     m_session = std::move(s);
 
@@ -222,14 +247,15 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
         .begin(0xA0)
         .raw(euicc_signed1)
         .add(rsp::tag::signature, *sig)
-        .raw(m_creds.euicc_cert.der())
-        .raw(m_creds.eum_cert.der())
+        .raw(m_creds.euicc_cert_at(*identity).der())
+        .raw(m_creds.eum_cert_at(*identity).der())
         .end()
         .end();
     return w.finish();
 }
 
-/// SGP.22 §5.7.5 PrepareDownload.
+/// SGP.22 §5.7.5 PrepareDownload. CERT.DPpb must chain to the CI that verified CERT.DPauth and be within its validity
+/// period (invalidCertificate otherwise).
 bytes euicc_impl::prepare_download(const der::tlv& request)
 {
     constexpr der::tag_t outer = rsp::tag::prepare_download;
@@ -258,7 +284,8 @@ bytes euicc_impl::prepare_download(const der::tlv& request)
     if (!dppb) return error(download_error::invalid_certificate);
     const auto chain =
         crypto::verify_rsp_chain(*dppb, nullptr, m_creds.cis[s.ci_index], crypto::rsp_oid::dp_pb, false);
-    if (!chain || dppb->san_registered_id().empty()) return error(download_error::invalid_certificate);
+    if (!chain || dppb->san_registered_id().empty() || !currently_valid(*dppb))
+        return error(download_error::invalid_certificate);
     if (dppb->public_key().key_curve() != m_creds.cis[s.ci_index].public_key().key_curve())
         return error(download_error::unsupported_curve);
 
@@ -281,7 +308,8 @@ bytes euicc_impl::prepare_download(const der::tlv& request)
     if (cc) e2.raw(hash_cc->raw);
     e2.end();
     const bytes euicc_signed2 = e2.finish();
-    auto sig = crypto::ecdsa_sign(m_creds.euicc_key, concat({euicc_signed2, sig2->raw}), crypto::sig_format::raw_rs);
+    auto sig =
+        crypto::ecdsa_sign(m_creds.key_at(s.identity), concat({euicc_signed2, sig2->raw}), crypto::sig_format::raw_rs);
     if (!sig) return error(download_error::undefined);
 
     s.prepared = true;
@@ -315,7 +343,7 @@ bytes euicc_impl::cancel_session(const der::tlv& request)
     der::writer tbs;
     tbs.begin(rsp::tag::sequence).add(0x80, tid->value).add(0x81, *oid).add(0x82, reason->value).end();
     const bytes signed_part = tbs.finish();
-    auto sig = sign_tlv(signed_part);
+    auto sig = sign_tlv(signed_part, m_session->identity);
     if (!sig) return refuse(127);
     m_session.reset();
 

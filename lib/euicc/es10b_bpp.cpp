@@ -354,7 +354,7 @@ result<bytes> bpp_loader::pir(std::uint64_t seq, byte_view final_result)
         .raw(final_result)
         .end();
     const bytes bf27 = data.finish();
-    auto sig = m_card.sign_tlv(bf27);
+    auto sig = m_card.sign_tlv(bf27, m_s.identity);
     if (!sig) return sig.take_error();
     der::writer w;
     w.begin(rsp::tag::profile_installation_result).raw(bf27).raw(*sig).end();

@@ -50,6 +50,7 @@ struct card_state {
     std::string euicc_key_pem;
     std::string eum_cert_pem;
     std::vector<std::string> ci_cert_pems;
+    std::vector<identity_pems> more_identities; ///< further EUM/eUICC chains (other CIs), same EID
     std::string default_dp_address;
     std::string root_ds_address = "lpa.ds.gsma.com";
     std::uint64_t next_seq = 1;
@@ -80,13 +81,36 @@ result<card_state> deserialise(std::string_view text, const std::string& path);
 /// \brief Crash-safe replace: PATH.tmp, fsync, rename over PATH, fsync of the directory.
 result<void> write_file_atomically(const std::string& path, std::string_view content, bool must_not_exist);
 
-/// \brief Certificates and keys parsed once at open().
+/// \brief One EUM/eUICC chain with its key: the eUICC signs with the one under euiccCiPKIdToBeUsed.
+struct identity {
+    crypto::certificate euicc_cert;
+    crypto::ec_key euicc_key;
+    crypto::certificate eum_cert;
+};
+
+/// \brief Certificates and keys parsed once at open(). euicc_cert/euicc_key/eum_cert are identity 0 (the one
+/// notifications outside a download are signed with); `more` holds identities 1.. under other CIs.
 struct credentials {
     crypto::certificate euicc_cert;
     crypto::ec_key euicc_key;
     crypto::certificate eum_cert;
     std::vector<crypto::certificate> cis;
     bytes eid_bytes; ///< 16 bytes, digits packed in plain order (GetEID `5A`, KDF SharedInfo)
+    std::vector<identity> more;
+
+    [[nodiscard]] std::size_t identity_count() const { return 1 + more.size(); }
+    [[nodiscard]] const crypto::certificate& euicc_cert_at(std::size_t i) const
+    {
+        return i == 0 ? euicc_cert : more[i - 1].euicc_cert;
+    }
+    [[nodiscard]] const crypto::ec_key& key_at(std::size_t i) const
+    {
+        return i == 0 ? euicc_key : more[i - 1].euicc_key;
+    }
+    [[nodiscard]] const crypto::certificate& eum_cert_at(std::size_t i) const
+    {
+        return i == 0 ? eum_cert : more[i - 1].eum_cert;
+    }
 };
 result<credentials> load_credentials(const card_state& s);
 
@@ -99,7 +123,8 @@ struct download_session {
     std::string server_address;
     bytes server_challenge;
     bytes euicc_signature1;                  ///< raw r||s
-    std::size_t ci_index = 0;                ///< CI chosen by euiccCiPKIdToBeUsed
+    std::size_t ci_index = 0;                ///< CI that verified CERT.DPauth (CERT.DPpb must chain to it too)
+    std::size_t identity = 0;                ///< identity chosen by euiccCiPKIdToBeUsed (signs the session)
     std::string dpauth_oid;                  ///< DPauth SAN RID (CancelSession smdpOid)
     bool prepared = false;                   ///< PrepareDownload done
     std::optional<crypto::certificate> dppb; ///< CERT.DPpb
@@ -208,8 +233,8 @@ public:
     /// never acknowledge what it has not kept).
     result<void> commit(card_state next);
 
-    /// Signature `5F37` TLV over message with SK.EUICC.
-    result<bytes> sign_tlv(byte_view message) const;
+    /// Signature `5F37` TLV over message with SK.EUICC of the given identity.
+    result<bytes> sign_tlv(byte_view message, std::size_t identity = 0) const;
 
     [[nodiscard]] const card_state& state() const { return m_state; }
     [[nodiscard]] const credentials& creds() const { return m_creds; }

@@ -4,6 +4,11 @@
 
 #include "euicc_impl.h"
 
+#include "openrsp/pki/pki.h"
+
+#include <algorithm>
+#include <filesystem>
+
 #include <fstream>
 #include <sstream>
 
@@ -53,6 +58,40 @@ result<provisioning> load_identity(const identity_files& files)
     if (!key || !key->has_private()) return fail("The eUICC private key " + files.euicc_key + " cannot be read.");
     p.euicc_key_pem = key->private_pem();
     return p;
+}
+
+result<provisioning> load_identities(const std::vector<identity_files>& files)
+{
+    if (files.empty()) return fail("At least one eUICC identity is needed.");
+    auto p = load_identity(files.front());
+    if (!p) return p.take_error();
+    for (std::size_t i = 1; i < files.size(); ++i) {
+        identity_files f = files[i];
+        if (f.ci_certs.empty()) f.ci_certs = files.front().ci_certs; // the CIs are the card's, not per identity
+        auto more = load_identity(f);
+        if (!more) return more.take_error();
+        p->more_identities.push_back(
+            {std::move(more->euicc_cert_pem), std::move(more->euicc_key_pem), std::move(more->eum_cert_pem)});
+        for (auto& ci : more->ci_cert_pems)
+            if (std::find(p->ci_cert_pems.begin(), p->ci_cert_pems.end(), ci) == p->ci_cert_pems.end())
+                p->ci_cert_pems.push_back(std::move(ci));
+    }
+    return p;
+}
+
+result<provisioning> load_pki_identities(const std::string& pki_dir)
+{
+    const auto dirs = pki::set_directories(pki_dir);
+    if (dirs.empty()) return fail("The directory " + pki_dir + " holds no PKI made by `openrsp pki init`.");
+    std::vector<identity_files> files;
+    for (const auto& d : dirs) {
+        const auto at = [&d](const char* name) { return (std::filesystem::path(d) / name).string(); };
+        files.push_back({at(pki::files::euicc_cert),
+                         at(pki::files::euicc_key),
+                         at(pki::files::eum_cert),
+                         {at(pki::files::ci_cert)}});
+    }
+    return load_identities(files);
 }
 
 } // namespace openrsp::euicc

@@ -109,6 +109,15 @@ std::string serialise(const card_state& s)
     j["euicc_private_key"] = s.euicc_key_pem;
     j["eum_certificate"] = s.eum_cert_pem;
     j["ci_certificates"] = s.ci_cert_pems;
+    // Written only when present, so single-identity files stay exactly as older versions wrote them.
+    if (!s.more_identities.empty()) {
+        json more = json::array();
+        for (const auto& id : s.more_identities)
+            more.push_back({{"euicc_certificate", id.euicc_cert_pem},
+                            {"euicc_private_key", id.euicc_key_pem},
+                            {"eum_certificate", id.eum_cert_pem}});
+        j["more_identities"] = std::move(more);
+    }
     j["default_dp_address"] = s.default_dp_address;
     j["root_ds_address"] = s.root_ds_address;
     j["next_seq_number"] = s.next_seq;
@@ -163,6 +172,11 @@ result<card_state> deserialise(std::string_view text, const std::string& path)
         s.euicc_key_pem = j.at("euicc_private_key").get<std::string>();
         s.eum_cert_pem = j.at("eum_certificate").get<std::string>();
         s.ci_cert_pems = j.at("ci_certificates").get<std::vector<std::string>>();
+        if (auto more = j.find("more_identities"); more != j.end())
+            for (const auto& e : *more)
+                s.more_identities.push_back({e.at("euicc_certificate").get<std::string>(),
+                                             e.at("euicc_private_key").get<std::string>(),
+                                             e.at("eum_certificate").get<std::string>()});
         s.default_dp_address = j.value("default_dp_address", std::string{});
         s.root_ds_address = j.value("root_ds_address", std::string{"lpa.ds.gsma.com"});
         s.next_seq = j.at("next_seq_number").get<std::uint64_t>();
@@ -276,7 +290,26 @@ result<credentials> load_credentials(const card_state& s)
     auto eid_bytes = from_hex(eid);
     if (eid.size() != 32 || !eid_bytes)
         return fail("The eUICC certificate subject serialNumber is not a 32-digit EID.");
-    return credentials{std::move(*cert), std::move(*key), std::move(*eum), std::move(cis), std::move(*eid_bytes)};
+    std::vector<identity> more;
+    for (const auto& id : s.more_identities) {
+        auto c = crypto::certificate::from_pem(id.euicc_cert_pem);
+        if (!c) return fail("A further eUICC certificate cannot be read: " + c.error().message);
+        auto k = crypto::ec_key::from_pem(id.euicc_key_pem);
+        if (!k || !k->has_private()) return fail("A further eUICC private key cannot be read.");
+        if (k->public_point() != c->public_key().public_point() || k->key_curve() != c->public_key().key_curve())
+            return fail("A further eUICC private key does not belong to its certificate.");
+        auto e = crypto::certificate::from_pem(id.eum_cert_pem);
+        if (!e) return fail("A further EUM certificate cannot be read: " + e.error().message);
+        // One card, one EID: every identity speaks for the same eUICC (SGP.22 §4.5.2.1.0.2).
+        if (c->subject_serial_number() != eid)
+            return fail("A further eUICC certificate names the EID " + c->subject_serial_number() + ", not " + eid +
+                        ".");
+        if (c->authority_key_id() != e->subject_key_id())
+            return fail("A further eUICC certificate was not issued by the EUM certificate given with it.");
+        more.push_back(identity{std::move(*c), std::move(*k), std::move(*e)});
+    }
+    return credentials{std::move(*cert), std::move(*key),       std::move(*eum),
+                       std::move(cis),   std::move(*eid_bytes), std::move(more)};
 }
 
 euicc_impl::euicc_impl(std::string path, card_state state, credentials creds)
@@ -299,9 +332,9 @@ result<void> euicc_impl::commit(card_state next)
     return ok();
 }
 
-result<bytes> euicc_impl::sign_tlv(byte_view message) const
+result<bytes> euicc_impl::sign_tlv(byte_view message, std::size_t identity) const
 {
-    auto sig = crypto::ecdsa_sign(m_creds.euicc_key, message, crypto::sig_format::raw_rs);
+    auto sig = crypto::ecdsa_sign(m_creds.key_at(identity), message, crypto::sig_format::raw_rs);
     if (!sig) return sig.take_error();
     return der::encode(rsp::tag::signature, *sig);
 }
@@ -327,6 +360,7 @@ result<void> virtual_euicc::create(const std::string& path, const provisioning& 
     s.euicc_key_pem = p.euicc_key_pem;
     s.eum_cert_pem = p.eum_cert_pem;
     s.ci_cert_pems = p.ci_cert_pems;
+    s.more_identities = p.more_identities;
     s.default_dp_address = p.default_smdp_address;
     s.limits = p.limits;
     s.rat = p.rat;

@@ -34,6 +34,11 @@ bio_ptr memory_bio(const std::string& text)
 constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                                       "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:"
                                       "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+// RFC 8734 gives TLS 1.3 its own brainpool group code points (brainpoolP256r1tls13, OpenSSL 3.2+); the RFC 7027 ones
+// (brainpoolP256r1) stay TLS 1.2 only. Both are listed where OpenSSL knows them.
+constexpr const char* groups_with_brainpool_tls13 =
+    "P-256:X25519:brainpoolP256r1tls13:brainpoolP256r1:P-384:brainpoolP384r1tls13:brainpoolP384r1:P-521:"
+    "brainpoolP512r1tls13:brainpoolP512r1";
 constexpr const char* groups_with_brainpool =
     "P-256:X25519:brainpoolP256r1:P-384:brainpoolP384r1:P-521:brainpoolP512r1";
 constexpr const char* groups_without_brainpool = "P-256:X25519:P-384:P-521";
@@ -88,9 +93,15 @@ const char* tls_groups()
     // Some distributions build OpenSSL without brainpool; there P-256 certificates must still work.
     static const char* const chosen = [] {
         const ssl_ctx_ptr probe{::SSL_CTX_new(::TLS_method())};
-        const bool brainpool = probe && ::SSL_CTX_set1_groups_list(probe.get(), groups_with_brainpool) == 1;
+        const char* pick = groups_without_brainpool;
+        for (const char* list : {groups_with_brainpool_tls13, groups_with_brainpool}) {
+            if (probe && ::SSL_CTX_set1_groups_list(probe.get(), list) == 1) {
+                pick = list;
+                break;
+            }
+        }
         ::ERR_clear_error();
-        return brainpool ? groups_with_brainpool : groups_without_brainpool;
+        return pick;
     }();
     return chosen;
 }

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -170,14 +171,87 @@ struct cert_profile {
     std::string eum_name_constraint; // EID prefix, EUM only
 };
 
+std::string rid(const std::string& oid)
+{
+    return "RID:" + oid;
+}
+
+/// The SGP.26 profile of a role (shared/reference/sgp22-facts.md §7.3).
+cert_profile profile_for(const certificate_request& r)
+{
+    const std::string& sfx = r.name_suffix;
+    switch (r.kind) {
+    case role::ci:
+        return {{{"C", "XX"}, {"O", "OpenRSP"}, {"OU", "TESTCERT"}, {"CN", "OpenRSP Test CI" + sfx}},
+                long_lived_days,
+                {
+                    {NID_basic_constraints, "critical,CA:TRUE"},
+                    {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                    {NID_subject_alt_name, rid("2.999.1")},
+                },
+                crypto::rsp_oid::ci,
+                true,
+                {}};
+    case role::eum:
+        return {{{"C", "XX"}, {"O", eum_organisation}, {"CN", "OpenRSP Test EUM" + sfx}},
+                long_lived_days,
+                {
+                    {NID_key_usage, "critical,keyCertSign"},
+                    {NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                    {NID_subject_alt_name, rid("2.999.5")},
+                },
+                crypto::rsp_oid::eum,
+                true,
+                r.eum_eid_prefix};
+    case role::euicc:
+        return {{{"C", "XX"}, {"O", eum_organisation}, {"serialNumber", r.eid}, {"CN", "OpenRSP Test eUICC" + sfx}},
+                long_lived_days,
+                {{NID_key_usage, "critical,digitalSignature"}},
+                crypto::rsp_oid::euicc,
+                true,
+                {}};
+    case role::dpauth:
+    case role::dppb:
+        return {{{"O", "OpenRSP"}, {"CN", "OpenRSP Test SM-DP+" + sfx}},
+                dp_days,
+                {
+                    {NID_subject_alt_name, rid(r.smdp_oid)},
+                    {NID_key_usage, "critical,digitalSignature"},
+                },
+                r.kind == role::dpauth ? crypto::rsp_oid::dp_auth : crypto::rsp_oid::dp_pb,
+                true,
+                {}};
+    case role::dptls:
+        // Policy left non-critical as in the SGP.26 DPtls certificate, so generic TLS stacks need not understand it.
+        return {{{"O", "OpenRSP"}, {"CN", r.smdp_host}},
+                dptls_days,
+                {
+                    {NID_key_usage, "critical,digitalSignature"},
+                    {NID_ext_key_usage, "critical,serverAuth,clientAuth"},
+                    {NID_subject_alt_name, "DNS:" + r.smdp_host + "," + rid(r.smdp_oid)},
+                },
+                crypto::rsp_oid::dp_tls,
+                false,
+                {}};
+    }
+    return {};
+}
+
+result<void> set_time(ASN1_TIME* field, std::chrono::system_clock::time_point t)
+{
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    if (!ASN1_TIME_set(field, static_cast<time_t>(secs))) return fail("cannot set the certificate validity");
+    return ok();
+}
+
 struct issued {
     x509_ptr cert;
     bytes ski;
 };
 
 /// Builds and signs one certificate. issuer == nullptr means self-signed with subject_key.
-result<issued> issue(const cert_profile& profile, const crypto::ec_key& subject_key, const issued* issuer,
-                     const crypto::ec_key& issuer_key)
+result<issued> issue(const cert_profile& profile, const certificate_request& request, const crypto::ec_key& subject_key,
+                     X509* issuer, const bytes& issuer_ski, const crypto::ec_key& issuer_key)
 {
     x509_ptr cert(X509_new());
     if (!cert) return fail("out of memory creating a certificate");
@@ -186,13 +260,18 @@ result<issued> issue(const cert_profile& profile, const crypto::ec_key& subject_
 
     auto subject = make_name(profile.subject);
     if (!subject) return subject.take_error();
-    X509_NAME* issuer_name = issuer ? X509_get_subject_name(issuer->cert.get()) : subject->get();
+    X509_NAME* issuer_name = issuer ? X509_get_subject_name(issuer) : subject->get();
     if (X509_set_subject_name(cert.get(), subject->get()) != 1 || X509_set_issuer_name(cert.get(), issuer_name) != 1)
         return fail("cannot set the certificate names");
 
     // An hour of slack so a freshly made PKI also verifies on a peer whose clock is slightly behind.
-    if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) ||
-        !X509_time_adj_ex(X509_getm_notAfter(cert.get()), profile.validity_days, 0, nullptr))
+    if (request.not_before)
+        OPENRSP_TRY_VOID(set_time(X509_getm_notBefore(cert.get()), *request.not_before));
+    else if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600))
+        return fail("cannot set the certificate validity");
+    if (request.not_after)
+        OPENRSP_TRY_VOID(set_time(X509_getm_notAfter(cert.get()), *request.not_after));
+    else if (!X509_time_adj_ex(X509_getm_notAfter(cert.get()), profile.validity_days, 0, nullptr))
         return fail("cannot set the certificate validity");
 
     if (X509_set_pubkey(cert.get(), subject_key.native()) != 1) return fail("cannot set the certificate public key");
@@ -200,8 +279,8 @@ result<issued> issue(const cert_profile& profile, const crypto::ec_key& subject_
     issued out;
     out.ski = key_identifier(cert.get());
     OPENRSP_TRY_VOID(add_ski(cert.get(), out.ski));
-    if (issuer) OPENRSP_TRY_VOID(add_aki(cert.get(), issuer->ski));
-    X509* issuer_cert = issuer ? issuer->cert.get() : cert.get();
+    if (issuer) OPENRSP_TRY_VOID(add_aki(cert.get(), issuer_ski));
+    X509* issuer_cert = issuer ? issuer : cert.get();
     for (const auto& [nid, value] : profile.conf_extensions)
         OPENRSP_TRY_VOID(add_conf_ext(cert.get(), issuer_cert, nid, value));
     OPENRSP_TRY_VOID(add_policy(cert.get(), profile.policy, profile.policy_critical));
@@ -211,6 +290,16 @@ result<issued> issue(const cert_profile& profile, const crypto::ec_key& subject_
     // ECDSA with SHA-256 on both curves, as SGP.22 §2.6.5 requires.
     if (X509_sign(cert.get(), issuer_key.native(), EVP_sha256()) <= 0) return fail("cannot sign the certificate");
     out.cert = std::move(cert);
+    return out;
+}
+
+result<bytes> to_der(X509* cert)
+{
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(cert, &der);
+    if (len <= 0) return fail("cannot encode a certificate");
+    bytes out(der, der + len);
+    OPENSSL_free(der);
     return out;
 }
 
@@ -269,13 +358,10 @@ result<void> check_options(const init_options& o)
     return ok();
 }
 
-} // namespace
-
-result<void> init(const init_options& options)
+/// One single-curve hierarchy into `dir`.
+result<void> init_one(const init_options& options, const std::filesystem::path& dir, crypto::curve curve,
+                      const std::string& name_suffix)
 {
-    OPENRSP_TRY_VOID(check_options(options));
-    const std::filesystem::path dir(options.directory);
-
     const char* names[] = {files::ci_cert,    files::ci_key,    files::eum_cert,    files::eum_key,
                            files::euicc_cert, files::euicc_key, files::dpauth_cert, files::dpauth_key,
                            files::dppb_cert,  files::dppb_key,  files::dptls_cert,  files::dptls_key};
@@ -287,67 +373,17 @@ result<void> init(const init_options& options)
         }
     }
 
-    const auto rid = [](const std::string& oid) { return "RID:" + oid; };
-
-    cert_profile ci{{{"C", "XX"}, {"O", "OpenRSP"}, {"OU", "TESTCERT"}, {"CN", "OpenRSP Test CI"}},
-                    long_lived_days,
-                    {
-                        {NID_basic_constraints, "critical,CA:TRUE"},
-                        {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                        {NID_subject_alt_name, rid("2.999.1")},
-                    },
-                    crypto::rsp_oid::ci,
-                    true,
-                    {}};
-    cert_profile eum{{{"C", "XX"}, {"O", eum_organisation}, {"CN", "OpenRSP Test EUM"}},
-                     long_lived_days,
-                     {
-                         {NID_key_usage, "critical,keyCertSign"},
-                         {NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-                         {NID_subject_alt_name, rid("2.999.5")},
-                     },
-                     crypto::rsp_oid::eum,
-                     true,
-                     options.eum_eid_prefix};
-    cert_profile euicc{
-        {{"C", "XX"}, {"O", eum_organisation}, {"serialNumber", options.eid}, {"CN", "OpenRSP Test eUICC"}},
-        long_lived_days,
-        {
-            {NID_key_usage, "critical,digitalSignature"},
-        },
-        crypto::rsp_oid::euicc,
-        true,
-        {}};
-    const std::vector<name_entry> dp_subject{{"O", "OpenRSP"}, {"CN", "OpenRSP Test SM-DP+"}};
-    cert_profile dpauth{dp_subject,
-                        dp_days,
-                        {
-                            {NID_subject_alt_name, rid(options.smdp_oid)},
-                            {NID_key_usage, "critical,digitalSignature"},
-                        },
-                        crypto::rsp_oid::dp_auth,
-                        true,
-                        {}};
-    cert_profile dppb{dp_subject,
-                      dp_days,
-                      {
-                          {NID_subject_alt_name, rid(options.smdp_oid)},
-                          {NID_key_usage, "critical,digitalSignature"},
-                      },
-                      crypto::rsp_oid::dp_pb,
-                      true,
-                      {}};
-    // Policy left non-critical as in the SGP.26 DPtls certificate, so generic TLS stacks need not understand it.
-    cert_profile dptls{{{"O", "OpenRSP"}, {"CN", options.smdp_host}},
-                       dptls_days,
-                       {
-                           {NID_key_usage, "critical,digitalSignature"},
-                           {NID_ext_key_usage, "critical,serverAuth,clientAuth"},
-                           {NID_subject_alt_name, "DNS:" + options.smdp_host + "," + rid(options.smdp_oid)},
-                       },
-                       crypto::rsp_oid::dp_tls,
-                       false,
-                       {}};
+    certificate_request base;
+    base.eid = options.eid;
+    base.eum_eid_prefix = options.eum_eid_prefix;
+    base.smdp_host = options.smdp_host;
+    base.smdp_oid = options.smdp_oid;
+    base.name_suffix = name_suffix;
+    auto request = [&base](role r) {
+        certificate_request out = base;
+        out.kind = r;
+        return out;
+    };
 
     struct made {
         const char* cert_file;
@@ -356,44 +392,43 @@ result<void> init(const init_options& options)
         std::string key_pem;
     };
     std::vector<made> out;
-
-    auto make_key = [&]() { return crypto::ec_key::generate(options.curve); };
-    auto ci_key = make_key();
-    if (!ci_key) return ci_key.take_error();
-    auto ci_cert = issue(ci, *ci_key, nullptr, *ci_key);
-    if (!ci_cert) return ci_cert.take_error();
-
-    auto eum_key = make_key();
-    if (!eum_key) return eum_key.take_error();
-    auto eum_cert = issue(eum, *eum_key, &*ci_cert, *ci_key);
-    if (!eum_cert) return eum_cert.take_error();
-
     auto record = [&](const char* cf, const char* kf, const issued& c, const crypto::ec_key& k) -> result<void> {
         auto pem = to_pem(c.cert.get());
         if (!pem) return pem.take_error();
         out.push_back({cf, kf, std::move(*pem), k.private_pem()});
         return ok();
     };
+
+    auto ci_key = crypto::ec_key::generate(curve);
+    if (!ci_key) return ci_key.take_error();
+    auto ci_cert = issue(profile_for(request(role::ci)), request(role::ci), *ci_key, nullptr, {}, *ci_key);
+    if (!ci_cert) return ci_cert.take_error();
+    auto eum_key = crypto::ec_key::generate(curve);
+    if (!eum_key) return eum_key.take_error();
+    auto eum_cert = issue(profile_for(request(role::eum)), request(role::eum), *eum_key, ci_cert->cert.get(),
+                          ci_cert->ski, *ci_key);
+    if (!eum_cert) return eum_cert.take_error();
     OPENRSP_TRY_VOID(record(files::ci_cert, files::ci_key, *ci_cert, *ci_key));
     OPENRSP_TRY_VOID(record(files::eum_cert, files::eum_key, *eum_cert, *eum_key));
 
     struct leaf {
-        const cert_profile* profile;
+        role kind;
         const issued* issuer;
         const crypto::ec_key* issuer_key;
         const char* cert_file;
         const char* key_file;
     };
     const leaf leaves[] = {
-        {&euicc, &*eum_cert, &*eum_key, files::euicc_cert, files::euicc_key},
-        {&dpauth, &*ci_cert, &*ci_key, files::dpauth_cert, files::dpauth_key},
-        {&dppb, &*ci_cert, &*ci_key, files::dppb_cert, files::dppb_key},
-        {&dptls, &*ci_cert, &*ci_key, files::dptls_cert, files::dptls_key},
+        {role::euicc, &*eum_cert, &*eum_key, files::euicc_cert, files::euicc_key},
+        {role::dpauth, &*ci_cert, &*ci_key, files::dpauth_cert, files::dpauth_key},
+        {role::dppb, &*ci_cert, &*ci_key, files::dppb_cert, files::dppb_key},
+        {role::dptls, &*ci_cert, &*ci_key, files::dptls_cert, files::dptls_key},
     };
     for (const auto& l : leaves) {
-        auto key = make_key();
+        auto key = crypto::ec_key::generate(curve);
         if (!key) return key.take_error();
-        auto cert = issue(*l.profile, *key, l.issuer, *l.issuer_key);
+        const auto req = request(l.kind);
+        auto cert = issue(profile_for(req), req, *key, l.issuer->cert.get(), l.issuer->ski, *l.issuer_key);
         if (!cert) return cert.take_error();
         OPENRSP_TRY_VOID(record(l.cert_file, l.key_file, *cert, *key));
     }
@@ -406,6 +441,103 @@ result<void> init(const init_options& options)
         OPENRSP_TRY_VOID(write_file(dir / m.cert_file, m.cert_pem, 0644));
     }
     return ok();
+}
+
+} // namespace
+
+result<void> init(const init_options& options)
+{
+    OPENRSP_TRY_VOID(check_options(options));
+    const std::filesystem::path dir(options.directory);
+    if (!options.both_curves) return init_one(options, dir, options.curve, {});
+    // Both hierarchies are checked for existing files before either is written.
+    if (!options.overwrite) {
+        for (const char* sub : {layout::nist, layout::brainpool}) {
+            std::error_code ec;
+            if (std::filesystem::exists(dir / sub / files::ci_cert, ec))
+                return fail((dir / sub / files::ci_cert).string() +
+                            " already exists; refusing to replace a PKI without overwrite");
+        }
+    }
+    OPENRSP_TRY_VOID(init_one(options, dir / layout::nist, crypto::curve::nist_p256, " (NIST P-256)"));
+    return init_one(options, dir / layout::brainpool, crypto::curve::brainpool_p256r1, " (brainpoolP256r1)");
+}
+
+std::vector<std::string> set_directories(const std::string& dir)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(fs::path(dir) / files::ci_cert, ec)) return {dir};
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::error_code e2;
+        if (entry.is_directory(e2) && fs::exists(entry.path() / files::ci_cert, e2))
+            found.push_back(entry.path().filename().string());
+    }
+    // nist/ first: it is what a single-curve peer (and the TLS certificate) uses by default.
+    auto rank = [](const std::string& n) { return n == layout::nist ? 0 : n == layout::brainpool ? 1 : 2; };
+    std::sort(found.begin(), found.end(), [&rank](const std::string& a, const std::string& b) {
+        return rank(a) != rank(b) ? rank(a) < rank(b) : a < b;
+    });
+    for (auto& n : found)
+        n = (fs::path(dir) / n).string();
+    return found;
+}
+
+result<crypto::certificate> issue_certificate(const certificate_request& request, const crypto::ec_key& subject_key,
+                                              const crypto::certificate* issuer, const crypto::ec_key& issuer_key)
+{
+    X509* issuer_x509 = issuer ? issuer->native() : nullptr;
+    if (issuer && !issuer_x509) return fail("the issuer certificate cannot be decoded");
+    auto made = issue(profile_for(request), request, subject_key, issuer_x509,
+                      issuer ? issuer->subject_key_id() : bytes{}, issuer_key);
+    if (!made) return made.take_error();
+    auto der = to_der(made->cert.get());
+    if (!der) return der.take_error();
+    return crypto::certificate::from_der(*der);
+}
+
+result<std::string> make_crl(const crypto::certificate& issuer, const crypto::ec_key& issuer_key,
+                             const std::vector<bytes>& revoked_serials, int days)
+{
+    using crl_ptr = std::unique_ptr<X509_CRL, ossl_deleter<X509_CRL_free>>;
+    using revoked_ptr = std::unique_ptr<X509_REVOKED, ossl_deleter<X509_REVOKED_free>>;
+    using time_ptr = std::unique_ptr<ASN1_TIME, ossl_deleter<ASN1_TIME_free>>;
+    using int_ptr = std::unique_ptr<ASN1_INTEGER, ossl_deleter<ASN1_INTEGER_free>>;
+    X509* issuer_x509 = issuer.native();
+    crl_ptr crl(X509_CRL_new());
+    time_ptr last(X509_gmtime_adj(nullptr, -3600));
+    time_ptr next(X509_time_adj_ex(nullptr, days, 0, nullptr));
+    if (!issuer_x509 || !crl || !last || !next || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+        X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer_x509)) != 1 ||
+        X509_CRL_set1_lastUpdate(crl.get(), last.get()) != 1 || X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1)
+        return fail("cannot build the CRL");
+    for (const auto& serial : revoked_serials) {
+        revoked_ptr entry(X509_REVOKED_new());
+        bn_ptr bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
+        int_ptr number(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+        if (!entry || !number || X509_REVOKED_set_serialNumber(entry.get(), number.get()) != 1 ||
+            X509_REVOKED_set_revocationDate(entry.get(), last.get()) != 1 ||
+            X509_CRL_add0_revoked(crl.get(), entry.get()) != 1)
+            return fail("cannot add a serial number to the CRL");
+        entry.release(); // now owned by the CRL
+    }
+    akid_ptr akid(AUTHORITY_KEYID_new());
+    int_ptr crl_number(ASN1_INTEGER_new());
+    if (!akid || !crl_number || ASN1_INTEGER_set(crl_number.get(), 1) != 1) return fail("cannot build the CRL");
+    akid->keyid = ASN1_OCTET_STRING_new();
+    const bytes& ski = issuer.subject_key_id();
+    if (!akid->keyid || ASN1_OCTET_STRING_set(akid->keyid, ski.data(), static_cast<int>(ski.size())) != 1 ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_authority_key_identifier, akid.get(), 0, X509V3_ADD_DEFAULT) != 1 ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, X509V3_ADD_DEFAULT) != 1)
+        return fail("cannot add the CRL extensions");
+    X509_CRL_sort(crl.get());
+    if (X509_CRL_sign(crl.get(), issuer_key.native(), EVP_sha256()) <= 0) return fail("cannot sign the CRL");
+    bio_ptr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) return fail("cannot encode the CRL as PEM");
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
 }
 
 } // namespace openrsp::pki

@@ -41,27 +41,6 @@ unexpected chain_failure(const crypto::chain_check& c, const char* subject)
 
 } // namespace
 
-result<credentials> load_credentials(const std::string& dir)
-{
-    auto auth = pki::load_credential(dir, pki::files::dpauth_cert, pki::files::dpauth_key);
-    if (!auth) return auth.take_error();
-    auto pb = pki::load_credential(dir, pki::files::dppb_cert, pki::files::dppb_key);
-    if (!pb) return pb.take_error();
-    auto tls = pki::load_credential(dir, pki::files::dptls_cert, pki::files::dptls_key);
-    if (!tls) return tls.take_error();
-    auto ci = crypto::certificate::load_file(dir + "/" + pki::files::ci_cert);
-    if (!ci) return ci.take_error();
-    std::string oid = auth->cert.san_registered_id();
-    if (oid.empty()) return fail("the DPauth certificate in " + dir + " has no SM-DP+ OID (SAN registeredID)");
-    if (!auth->cert.has_policy(crypto::rsp_oid::dp_auth))
-        return fail("the DPauth certificate in " + dir + " lacks the id-rspRole-dp-auth policy");
-    if (!pb->cert.has_policy(crypto::rsp_oid::dp_pb))
-        return fail("the DPpb certificate in " + dir + " lacks the id-rspRole-dp-pb policy");
-    std::vector<crypto::certificate> cis;
-    cis.push_back(std::move(*ci));
-    return credentials{std::move(*auth), std::move(*pb), std::move(*tls), std::move(cis), std::move(oid)};
-}
-
 service::service(config cfg, credentials creds, store::inventory& inventory)
 {
     if (!cfg.now) {
@@ -98,18 +77,32 @@ service::initiate_authentication(const rsp::es9p::initiate_authentication_reques
     const auto signing = fields.find(0xAA);
     if (!verification || !signing) return fail("1.3.1", "2.2", "EUICCInfo1 lacks its CI PKId lists");
 
-    // The eUICC must both verify our DPauth (its CI in A9) and sign under a CI we trust (in AA).
-    const bytes& our_ci = m.creds.dpauth.cert.authority_key_id();
-    if (!list_contains(*signing, our_ci) || m.find_ci(our_ci) == nullptr)
+    // SGP.22 §5.6.1: euiccCiPKIdToBeUsed is a CI from euiccCiPKIdListForSigning that we trust for eUICC chains, and
+    // the DPauth must chain to a CI in euiccCiPKIdListForVerification. One CI for both directions is preferred:
+    // many eUICCs expect the DPauth under the CI they were told to sign with.
+    const bytes* to_be_used = nullptr;
+    for (const auto& ci : m.creds.cis)
+        if (to_be_used == nullptr && list_contains(*signing, ci.subject_key_id())) to_be_used = &ci.subject_key_id();
+    if (to_be_used == nullptr)
         return fail("8.8.2", "3.1", "the eUICC signs under no certificate issuer this SM-DP+ trusts");
-    if (!list_contains(*verification, our_ci))
-        return fail("8.8.4", "3.7", "the eUICC cannot verify this SM-DP+'s certificate issuer");
+    const certificate_set* set = nullptr;
+    for (const auto& candidate : m.creds.sets) {
+        if (!list_contains(*verification, candidate.ci_pkid())) continue;
+        if (list_contains(*signing, candidate.ci_pkid())) {
+            set = &candidate;
+            to_be_used = &candidate.ci_pkid();
+            break;
+        }
+        if (set == nullptr) set = &candidate;
+    }
+    if (set == nullptr) return fail("8.8.4", "3.7", "the eUICC cannot verify any certificate of this SM-DP+");
 
     session_state s;
     s.at = session_state::stage::authenticating;
     s.transaction_id = crypto::random_bytes(16);
     s.server_challenge = crypto::random_bytes(16);
-    s.ci_pkid = our_ci;
+    s.ci_pkid = *to_be_used;
+    s.set_ci_pkid = set->ci_pkid();
     const std::string tid_hex = to_hex(s.transaction_id, true);
 
     der::writer w;
@@ -121,11 +114,11 @@ service::initiate_authentication(const rsp::es9p::initiate_authentication_reques
         .end();
     rsp::es9p::initiate_authentication_response resp;
     resp.server_signed1 = w.finish();
-    auto sig = crypto::ecdsa_sign(m.creds.dpauth.key, resp.server_signed1);
+    auto sig = crypto::ecdsa_sign(set->dpauth.key, resp.server_signed1);
     if (!sig) return fail("8.8", "4.2", sig.error().message);
     resp.server_signature1 = signature_tlv(*sig);
-    resp.euicc_ci_pkid_to_be_used = der::encode(rsp::tag::octet_string, our_ci);
-    resp.server_certificate = m.creds.dpauth.cert.der();
+    resp.euicc_ci_pkid_to_be_used = der::encode(rsp::tag::octet_string, *to_be_used);
+    resp.server_certificate = set->dpauth.cert.der();
     resp.transaction_id = tid_hex;
 
     OPENRSP_TRY_VOID(m.save_session(tid_hex, s));
@@ -185,6 +178,8 @@ result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_de
     // The eUICC link, its policy and its EID against the EUM's permitted range; the EUM is already trusted.
     auto c = crypto::verify_rsp_chain(*euicc, nullptr, *eum, crypto::rsp_oid::euicc);
     if (!c) return chain_failure(c, "8.1.3");
+    // Revocation is looked up on every call, not cached with the EUM: a list may name an EUM verified before.
+    OPENRSP_TRY_VOID(check_revocation(*euicc, *eum));
     return std::move(*euicc);
 }
 
@@ -220,6 +215,8 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
         euicc_cert_tlv.tag != rsp::tag::sequence || eum_cert_tlv.tag != rsp::tag::sequence)
         return fail("1.3.1", "2.1", "AuthenticateResponseOk has unexpected elements");
 
+    auto set = m.session_set(*session);
+    if (!set) return set.take_error();
     auto euicc_cert = m.verify_euicc_chain(euicc_cert_tlv.raw, eum_cert_tlv.raw, session->ci_pkid);
     if (!euicc_cert) return euicc_cert.take_error();
     // Signatures cover the bytes as received, never a re-encoding (unknown extensions must survive).
@@ -285,10 +282,10 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     rsp::es9p::authenticate_client_response resp;
     resp.smdp_signed2 = w.finish();
     // smdpSignature2 covers smdpSigned2 followed by the eUICC's signature TLV (SGP.22 §5.6.3).
-    auto sig = crypto::ecdsa_sign(m.creds.dppb.key, concat({resp.smdp_signed2, euicc_signature1.raw}));
+    auto sig = crypto::ecdsa_sign((*set)->dppb.key, concat({resp.smdp_signed2, euicc_signature1.raw}));
     if (!sig) return fail("8.8", "4.2", sig.error().message);
     resp.smdp_signature2 = signature_tlv(*sig);
-    resp.smdp_certificate = m.creds.dppb.cert.der();
+    resp.smdp_certificate = (*set)->dppb.cert.der();
     resp.profile_metadata = profile.metadata;
     resp.transaction_id = tid_hex;
 

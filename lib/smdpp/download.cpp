@@ -4,6 +4,7 @@
 #include "openrsp/crypto/ec.h"
 #include "openrsp/crypto/scp03t.h"
 #include "openrsp/rsp/tags.h"
+#include "openrsp/smdpp/progress.h"
 
 #include <algorithm>
 
@@ -30,7 +31,11 @@ result<void> add_segments(der::writer& w, byte_view data, std::size_t chunk, Wra
 result<bytes> service::impl::build_bound_profile_package(const session_state& s, const store::profile_record& p,
                                                          byte_view euicc_otpk_point)
 {
-    const crypto::curve c = creds.dppb.key.key_curve();
+    auto set = session_set(s);
+    if (!set) return set.take_error();
+    const pki::credential& dppb = (*set)->dppb;
+    // ECKA on the curve of the DPpb in use: the eUICC made its one-time key on that curve (SGP.22 §3.1.3.2).
+    const crypto::curve c = dppb.key.key_curve();
     auto euicc_otpk = crypto::ec_key::from_public_point(c, euicc_otpk_point);
     if (!euicc_otpk) return fail("8.1", "6.1", "the eUICC's one-time public key is not a point on the DPpb curve");
     auto otk = crypto::ec_key::generate(c);
@@ -55,7 +60,8 @@ result<bytes> service::impl::build_bound_profile_package(const session_state& s,
         .end()
         .add(rsp::tag::public_key, smdp_otpk);
     bytes isc_body = body.finish();
-    auto smdp_sign = crypto::ecdsa_sign(creds.dppb.key, concat({isc_body, der::encode(rsp::tag::public_key, euicc_otpk_point)}));
+    auto smdp_sign =
+        crypto::ecdsa_sign(dppb.key, concat({isc_body, der::encode(rsp::tag::public_key, euicc_otpk_point)}));
     if (!smdp_sign) return fail("8.8", "4.2", smdp_sign.error().message);
 
     der::writer bpp;
@@ -127,6 +133,8 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     auto profile = m.inventory.find_by_iccid(session->iccid);
     if (!profile) return fail("8.8", "4.2", profile.error().message);
     if (!*profile) return fail("8.2", "3.7", "the profile of this session no longer exists");
+    if ((*profile)->secrets_sealed)
+        return fail("8.8", "4.2", "the profile is sealed under a key-encryption key this SM-DP+ was not given");
 
     if (session->cc_required) {
         const auto hash_cc = s2.find(rsp::tag::octet_string);
@@ -137,14 +145,19 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
             // Counted in the store, so the limit holds across sessions and nodes; at the limit the order is
             // spent (Error, with the reason for the operator).
             const auto limit = m.cfg.max_confirmation_code_attempts;
-            auto n = m.inventory.record_confirmation_failure(
-                session->iccid, tid_hex, limit,
-                "confirmation code refused " + std::to_string(limit) + " times; the order is locked");
+            const std::string locked =
+                "confirmation code refused " + std::to_string(limit) + " times; the order is locked";
+            auto event = m.progress_event(session->iccid, notification_point::confirmation_failure, tid_hex);
+            m.progress_failed(event, "8.2.7", "6.4", locked);
+            auto n = m.inventory.record_confirmation_failure(session->iccid, tid_hex, limit, locked, &event);
             if (!n) return fail("8.8", "4.2", n.error().message);
             // 0: the session no longer holds a Released profile (locked meanwhile): the order is spent either way.
             // The session itself stays, so the LPA's cancelSession still finds it.
             if (*n == 0 || *n >= limit) {
-                if (*n != 0) ++m.failures;
+                if (*n != 0) {
+                    ++m.failures;
+                    m.progress_queued();
+                }
                 return fail("8.2.7", "6.4", "the confirmation code is wrong, and that was the last attempt");
             }
             return fail("8.2.7", "3.8", "the confirmation code is wrong");
@@ -156,9 +169,11 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
 
     // The profile leaves Released exactly once: only the session holding it can move it to Downloaded, and the
     // same write binds it to this eUICC.
-    auto moved = m.inventory.deliver(session->iccid, tid_hex, session->eid, session->euicc_certificate);
+    auto event = m.progress_event(session->iccid, notification_point::bpp_download, tid_hex);
+    auto moved = m.inventory.deliver(session->iccid, tid_hex, session->eid, session->euicc_certificate, &event);
     if (!moved) return fail("8.8", "4.2", moved.error().message);
     if (!*moved) return fail("8.2", "3.7", "the profile is no longer available for this session");
+    m.progress_queued();
 
     session->at = session_state::stage::bpp_delivered;
     OPENRSP_TRY_VOID(m.save_session(tid_hex, *session));

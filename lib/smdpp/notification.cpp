@@ -4,6 +4,7 @@
 #include "openrsp/crypto/ec.h"
 #include "openrsp/rsp/saip.h"
 #include "openrsp/rsp/tags.h"
+#include "openrsp/smdpp/progress.h"
 
 #include <algorithm>
 
@@ -99,13 +100,18 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
 
         auto branch = der::parse_one(final_result->value);
         const bool success = branch && branch->tag == 0xA0;
+        const std::string why = success                         ? std::string()
+                                : branch && branch->tag == 0xA1 ? describe_install_error(*branch)
+                                                                : "installation failed: no readable finalResult";
+        // The operator hears of the installation with the eUICC's signed result as resultData.
+        store::progress_event event = m.progress_event(iccid, notification_point::bpp_installation, tid_hex);
+        event.result_data = base64_encode(req.pending_notification);
+        if (!success) m.progress_failed(event, "8.1", "4.2", why);
         auto moved = success ? m.inventory.transition(iccid, store::profile_state::downloaded,
-                                                      store::profile_state::installed, tid_hex)
-                             : m.inventory.fail_download(iccid, tid_hex, store::profile_state::downloaded,
-                                                         branch && branch->tag == 0xA1
-                                                             ? describe_install_error(*branch)
-                                                             : "installation failed: no readable finalResult");
+                                                      store::profile_state::installed, tid_hex, &event)
+                             : m.inventory.fail_download(iccid, tid_hex, store::profile_state::downloaded, why, &event);
         if (!moved) return fail("8.8", "4.2", moved.error().message);
+        if (*moved) m.progress_queued();
         (void)m.inventory.delete_session(tid_hex);
         if (success) ++m.installs;
         else ++m.failures;
@@ -134,15 +140,26 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
         // Only the eUICC holding the profile may report on it.
         if (!*profile || (*profile)->eid != cert->subject_serial_number()) return ok();
         std::optional<store::profile_state> to;
-        if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::enable)))
+        std::int64_t point = 0;
+        if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::enable))) {
             to = store::profile_state::enabled;
-        else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::disable)))
+            point = notification_point::enabled;
+        } else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::disable))) {
             to = store::profile_state::disabled;
-        else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::del)))
+            point = notification_point::disabled;
+        } else if (der::bit_is_set(pmo->value, static_cast<unsigned>(rsp::notification_event::del))) {
             to = store::profile_state::deleted;
+            point = notification_point::deleted;
+        }
         if (to) {
-            auto r = m.inventory.set_state(iccid, *to);
+            // The eUICC numbers its notifications (seqNumber): the same one sent again is the same event.
+            auto seq = meta.find(0x80);
+            store::progress_event event =
+                m.progress_event(iccid, point, (*profile)->eid + ":" + (seq ? to_hex(seq->value) : to_hex(tbs.raw)));
+            event.result_data = base64_encode(req.pending_notification);
+            auto r = m.inventory.set_state(iccid, *to, &event);
             if (!r) return fail("8.8", "4.2", r.error().message);
+            m.progress_queued();
         }
         return ok();
     }
@@ -172,7 +189,10 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
     if (!tid || !same(tid->value, session->transaction_id))
         return fail("8.10.1", "3.9", "the cancellation names another transaction");
     auto oid_text = oid ? der::decode_oid(oid->value) : result<std::string>(fail(""));
-    if (!oid_text || *oid_text != m.creds.smdp_oid)
+    // The eUICC names the OID of the DPauth it authenticated, i.e. that of the session's certificate set.
+    auto set = m.session_set(*session);
+    const std::string& our_oid = set ? (*set)->dpauth.cert.san_registered_id() : m.creds.smdp_oid;
+    if (!oid_text || *oid_text != our_oid)
         return fail("8.8", "3.10", "the cancellation is addressed to another SM-DP+ OID");
     // Before authenticateClient the eUICC is not known yet and nothing is reserved; afterwards it must sign.
     if (!session->euicc_certificate.empty()) {
@@ -181,14 +201,24 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
             return fail("8.1", "6.1", "the eUICC's cancellation signature does not verify");
     }
     if (!session->iccid.empty()) {
-        if (session->at == session_state::stage::bpp_delivered) {
-            (void)m.inventory.fail_download(session->iccid, tid_hex, store::profile_state::downloaded,
-                                            "the LPA cancelled the session after the Bound Profile Package was "
-                                            "delivered (reason " + cancel_reason_text(okr) + ")");
+        // The operator hears of the cancellation at the step it ended (SGP.22 §3.1.3 / §5.3.5).
+        const bool delivered = session->at == session_state::stage::bpp_delivered;
+        store::progress_event event = m.progress_event(
+            session->iccid, delivered ? notification_point::bpp_installation : notification_point::bpp_download,
+            tid_hex);
+        const std::string why = delivered ? "the LPA cancelled the session after the Bound Profile Package was "
+                                            "delivered (reason " +
+                                                cancel_reason_text(okr) + ")"
+                                          : "the LPA cancelled the session (reason " + cancel_reason_text(okr) + ")";
+        m.progress_failed(event, "8.1", "4.2", why);
+        event.result_data = base64_encode(req.cancel_session_response);
+        if (delivered) {
+            (void)m.inventory.fail_download(session->iccid, tid_hex, store::profile_state::downloaded, why, &event);
             ++m.failures;
         } else {
-            (void)m.inventory.release_reservation(session->iccid, tid_hex);
+            (void)m.inventory.release_reservation(session->iccid, tid_hex, &event);
         }
+        m.progress_queued();
     }
     auto del = m.inventory.delete_session(tid_hex);
     if (!del) return fail("8.8", "4.2", del.error().message);

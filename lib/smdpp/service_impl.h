@@ -20,7 +20,8 @@ struct session_state {
     stage at = stage::authenticating;
     bytes transaction_id;
     bytes server_challenge;
-    bytes ci_pkid;
+    bytes ci_pkid;           ///< euiccCiPKIdToBeUsed: the CI the eUICC's EUM must chain to
+    bytes set_ci_pkid;       ///< CI of the certificate set (DPauth, DPpb) chosen; empty in older sessions: the first
     bytes euicc_certificate; ///< DER, after authenticateClient
     std::string eid;
     std::string iccid;
@@ -62,7 +63,22 @@ struct service::impl {
     impl(config c, credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
 
     [[nodiscard]] std::int64_t now() const { return cfg.now(); }
+    /// An ES2+ progress event for `iccid` at `point`, its id stable for the `occasion` (transaction id...).
+    [[nodiscard]] store::progress_event progress_event(std::string_view iccid, std::int64_t point,
+                                                       std::string_view occasion) const;
+    static void progress_failed(store::progress_event& e, std::string subject, std::string reason, std::string message);
+    /// Wakes the progress sender, if the embedding program runs one.
+    void progress_queued() const
+    {
+        if (cfg.progress_queued) cfg.progress_queued();
+    }
     [[nodiscard]] const crypto::certificate* find_ci(byte_view ski) const;
+    /// The certificate set whose CI has this key id; nullptr if none.
+    [[nodiscard]] const certificate_set* find_set(byte_view ci_pkid) const;
+    /// The set the session was started with (8.8 / 4.2 if the server no longer holds it).
+    result<const certificate_set*> session_set(const session_state& s) const;
+    /// SGP.22 §4.6: refuses an EUM or eUICC certificate on the revocation lists (8.1.2 / 8.1.3, reason 6.1).
+    result<void> check_revocation(const crypto::certificate& euicc, const crypto::certificate& eum) const;
     result<session_state> load_session(std::string_view tid_hex);
     result<void> save_session(const std::string& tid_hex, const session_state& s);
     /// Verifies EUM (against the CI named by ci_pkid, or any trusted CI if it is empty) and eUICC certificates;

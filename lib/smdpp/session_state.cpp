@@ -1,5 +1,6 @@
 #include "service_impl.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace openrsp::smdpp {
@@ -7,7 +8,7 @@ namespace openrsp::smdpp {
 namespace {
 // Private context tags of the serialized session (not an SGP.22 structure).
 constexpr der::tag_t t_stage = 0x80, t_tid = 0x81, t_server_challenge = 0x82, t_ci = 0x83, t_euicc_cert = 0x84,
-                     t_eid = 0x85, t_iccid = 0x86, t_sig2 = 0x87, t_cc = 0x88;
+                     t_eid = 0x85, t_iccid = 0x86, t_sig2 = 0x87, t_cc = 0x88, t_set = 0x89;
 } // namespace
 
 bytes session_state::serialize() const
@@ -23,6 +24,7 @@ bytes session_state::serialize() const
         .add(t_iccid, iccid)
         .add(t_sig2, smdp_signature2)
         .add_bool(t_cc, cc_required)
+        .add(t_set, set_ci_pkid)
         .end();
     return w.finish();
 }
@@ -44,6 +46,7 @@ result<session_state> session_state::deserialize(byte_view data)
     s.transaction_id = to_bytes(get(t_tid));
     s.server_challenge = to_bytes(get(t_server_challenge));
     s.ci_pkid = to_bytes(get(t_ci));
+    s.set_ci_pkid = to_bytes(get(t_set));
     s.euicc_certificate = to_bytes(get(t_euicc_cert));
     s.eid = to_string(get(t_eid));
     s.iccid = to_string(get(t_iccid));
@@ -65,6 +68,46 @@ const crypto::certificate* service::impl::find_ci(byte_view ski) const
     for (const auto& ci : creds.cis)
         if (std::equal(ci.subject_key_id().begin(), ci.subject_key_id().end(), ski.begin(), ski.end())) return &ci;
     return nullptr;
+}
+
+const certificate_set* service::impl::find_set(byte_view ci_pkid) const
+{
+    for (const auto& set : creds.sets)
+        if (std::ranges::equal(set.ci_pkid(), ci_pkid)) return &set;
+    return nullptr;
+}
+
+result<const certificate_set*> service::impl::session_set(const session_state& s) const
+{
+    // Sessions written before certificate sets existed name none: they were made with the only (first) set.
+    if (s.set_ci_pkid.empty()) return &creds.sets.front();
+    const certificate_set* set = find_set(s.set_ci_pkid);
+    if (set == nullptr)
+        return fail("8.8", "4.2", "this node does not hold the certificate set the session started with");
+    return set;
+}
+
+result<void> service::impl::check_revocation(const crypto::certificate& euicc, const crypto::certificate& eum) const
+{
+    const revocation& r = creds.revoked;
+    if (r.empty()) return ok();
+    auto listed = [&r](const crypto::certificate& c) {
+        return std::ranges::find(r.serials, c.serial_number()) != r.serials.end();
+    };
+    auto on_crl_of = [&r](const crypto::certificate& c, const crypto::certificate& issuer) {
+        for (const auto& crl : r.crls)
+            if (crl.authority_key_id() == issuer.subject_key_id() && crl.revokes(c.serial_number()) &&
+                crl.signed_by(issuer))
+                return true;
+        return false;
+    };
+    const crypto::certificate* ci = find_ci(eum.authority_key_id());
+    if (listed(eum) || (ci != nullptr && on_crl_of(eum, *ci)))
+        return fail("8.1.2", "6.1", "the EUM certificate has been revoked");
+    if (std::ranges::find(r.eids, euicc.subject_serial_number()) != r.eids.end() || listed(euicc) ||
+        on_crl_of(euicc, eum))
+        return fail("8.1.3", "6.1", "the eUICC certificate has been revoked");
+    return ok();
 }
 
 result<session_state> service::impl::load_session(std::string_view tid_hex)

@@ -5,6 +5,7 @@
 /// row version when two nodes update the same profile at once.
 
 #include "pg_pool.h"
+#include "sealing.h"
 
 #include "openrsp/store/store.h"
 
@@ -61,11 +62,38 @@ CREATE TABLE operators (
     created_at bigint NOT NULL DEFAULT floor(extract(epoch FROM now()))::bigint
 );
 )sql",
+    // v4: ES2+ HandleDownloadProgressInfo outbox and operator callback URLs; the key-encryption key that sealed a
+    // profile's secrets ('' = stored in clear).
+    R"sql(
+ALTER TABLE operators ADD COLUMN callback_url text NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN kek_id text NOT NULL DEFAULT '';
+CREATE TABLE progress_callbacks (
+    id text PRIMARY KEY,
+    seq bigserial,
+    operator_id text NOT NULL,
+    iccid text NOT NULL,
+    eid text NOT NULL,
+    profile_type text NOT NULL,
+    point_id bigint NOT NULL,
+    success bigint NOT NULL,
+    subject text NOT NULL,
+    reason text NOT NULL,
+    message text NOT NULL,
+    result_data text NOT NULL,
+    event_time bigint NOT NULL,
+    state text NOT NULL DEFAULT 'pending',
+    attempts bigint NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    lease_until bigint NOT NULL DEFAULT 0,
+    last_error text NOT NULL DEFAULT ''
+);
+CREATE INDEX progress_callbacks_due ON progress_callbacks(state, next_attempt_at);
+)sql",
 };
 
 #define OPENRSP_PG_PROFILE_COLUMNS                                                                                     \
     "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
-    "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error"
+    "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error, kek_id"
 // SQLite's strftime('%s','now'): whole seconds, rounded down.
 #define OPENRSP_PG_NOW "floor(extract(epoch FROM now()))::bigint"
 
@@ -93,8 +121,20 @@ enum class stmt : std::size_t {
     add_operator,
     find_operator,
     count_by_state,
+    set_operator_callback,
+    find_operator_by_name,
+    claim_callbacks,
+    callback_delivered,
+    callback_failed,
+    list_callbacks,
+    list_to_reseal,
+    reseal,
     count
 };
+
+#define OPENRSP_PG_CALLBACK_COLUMNS                                                                                    \
+    "id, operator_id, iccid, eid, profile_type, point_id, success, subject, reason, message, result_data, "            \
+    "event_time, state, attempts, next_attempt_at, last_error, seq"
 
 struct statement {
     const char* name;
@@ -107,8 +147,8 @@ struct statement {
 constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statements{{
     {"openrsp_add_profile",
      "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
-     "profile_type) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-     "tttttbbbtt"},
+     "profile_type, kek_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+     "tttttbbbttt"},
     {"openrsp_find_by_matching_id", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
     {"openrsp_find_by_iccid", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
     {"openrsp_list_profiles", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles ORDER BY iccid COLLATE \"C\"", ""},
@@ -122,8 +162,7 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
      "tttt"},
     {"openrsp_deliver",
      "UPDATE profiles SET state='downloaded', eid=$1, euicc_certificate=$2, download_attempts=download_attempts+1, "
-     "updated_at=" OPENRSP_PG_NOW
-     " WHERE iccid=$3 AND state='released' AND session_tid=$4",
+     "updated_at=" OPENRSP_PG_NOW " WHERE iccid=$3 AND state='released' AND session_tid=$4",
      "tbtt"},
     {"openrsp_set_state", "UPDATE profiles SET state=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2", "tt"},
     {"openrsp_release_reservation",
@@ -178,25 +217,100 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
      "ttii"},
     {"openrsp_add_operator", "INSERT INTO operators(name, token_hash) VALUES($1, $2)", "tb"},
     {"openrsp_find_operator", "SELECT name FROM operators WHERE token_hash=$1", "b"},
-    {"openrsp_count_by_state", "SELECT state, count(*)::bigint FROM profiles GROUP BY state ORDER BY state COLLATE \"C\"",
-     ""},
+    {"openrsp_count_by_state",
+     "SELECT state, count(*)::bigint FROM profiles GROUP BY state ORDER BY state COLLATE \"C\"", ""},
+    {"openrsp_set_operator_callback", "UPDATE operators SET callback_url=$1 WHERE name=$2", "tt"},
+    {"openrsp_find_operator_by_name", "SELECT name, callback_url FROM operators WHERE name=$1", "t"},
+    // SKIP LOCKED: nodes polling at once each take other rows instead of queueing behind one another.
+    {"openrsp_claim_callbacks",
+     "UPDATE progress_callbacks SET lease_until=$1 WHERE id IN (SELECT id FROM progress_callbacks WHERE "
+     "state='pending' AND next_attempt_at<=$2 AND lease_until<=$2 ORDER BY next_attempt_at, seq LIMIT $3 "
+     "FOR UPDATE SKIP LOCKED) RETURNING " OPENRSP_PG_CALLBACK_COLUMNS,
+     "iii"},
+    {"openrsp_callback_delivered",
+     "UPDATE progress_callbacks SET state='delivered', lease_until=0, last_error='' WHERE id=$1", "t"},
+    {"openrsp_callback_failed",
+     "UPDATE progress_callbacks SET attempts=attempts+1, next_attempt_at=$1, lease_until=0, last_error=$2, "
+     "state=CASE WHEN $3=1 THEN 'abandoned' ELSE state END WHERE id=$4 AND state='pending'",
+     "itit"},
+    {"openrsp_list_callbacks", "SELECT " OPENRSP_PG_CALLBACK_COLUMNS " FROM progress_callbacks ORDER BY seq", ""},
+    {"openrsp_list_to_reseal",
+     "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE kek_id<>$1 ORDER BY iccid COLLATE \"C\" LIMIT $2",
+     "ti"},
+    // Guarded by the old key id: a concurrent re-seal of the same row (another node) wins once.
+    {"openrsp_reseal", "UPDATE profiles SET description=$1, upp=$2, kek_id=$3 WHERE iccid=$4 AND kek_id=$5", "tbttt"},
 }};
 
+/// The state changes that can carry an ES2+ progress event, and when the event is queued.
+struct event_variant {
+    stmt base;
+    const char* condition; ///< extra filter on the changed row
+};
+constexpr std::array<event_variant, 6> event_variants{{
+    {stmt::transition, ""},
+    {stmt::deliver, ""},
+    {stmt::set_state, ""},
+    {stmt::release_reservation, ""},
+    {stmt::fail_download, ""},
+    {stmt::record_cc_failure, " AND c.state='error'"}, // only the failure that locks the order
+}};
+constexpr const char* event_types = "tiitttti";
+
+std::string event_statement_name(stmt base)
+{
+    return std::string(statements[static_cast<std::size_t>(base)].name) + "_event";
+}
+
+// The guarded change and the outbox insert as one statement (a data-modifying WITH): they commit together, the
+// event is queued only if the guard matched, and a statement retried after a lost connection re-checks its guard as
+// before. The result has one row (the profile's cc_attempts) if the change happened.
+std::string event_statement_sql(const event_variant& v)
+{
+    const auto& base = statements[static_cast<std::size_t>(v.base)];
+    std::string update = base.sql;
+    if (const auto r = update.find(" RETURNING "); r != std::string::npos) update.resize(r);
+    const std::size_t n = std::strlen(base.types);
+    auto p = [&](std::size_t i) { return "$" + std::to_string(n + i); };
+    return "WITH changed AS (" + update +
+           " RETURNING iccid, operator_id, eid, profile_type, state, cc_attempts), queued AS (INSERT INTO "
+           "progress_callbacks(id, operator_id, iccid, eid, profile_type, point_id, success, subject, reason, message, "
+           "result_data, event_time, next_attempt_at) SELECT " +
+           p(1) + ", c.operator_id, c.iccid, c.eid, c.profile_type, " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) +
+           ", " + p(6) + ", " + p(7) + ", " + p(8) + ", " + p(8) +
+           " FROM changed c JOIN operators o ON o.name=c.operator_id WHERE o.callback_url<>''" + v.condition +
+           " ON CONFLICT (id) DO NOTHING) SELECT cc_attempts FROM changed";
+}
+
+Oid type_oid(char t)
+{
+    return t == 'b' ? pg::bytea_oid : t == 'i' ? pg::int8_oid : pg::text_oid;
+}
+
 #undef OPENRSP_PG_PROFILE_COLUMNS
+#undef OPENRSP_PG_CALLBACK_COLUMNS
 #undef OPENRSP_PG_NOW
 
 constexpr const char* unique_violation = "23505";
 
+result<void> prepare(PGconn* c, const std::string& name, const std::string& sql, const std::string& type_letters)
+{
+    std::array<Oid, pg::params::max> types{};
+    for (std::size_t i = 0; i < type_letters.size(); ++i)
+        types[i] = type_oid(type_letters[i]);
+    pg::result_ptr r(::PQprepare(c, name.c_str(), sql.c_str(), static_cast<int>(type_letters.size()), types.data()));
+    if (!r || ::PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        return fail("cannot prepare statement " + name + ": " + pg::one_line(::PQerrorMessage(c)));
+    return ok();
+}
+
 result<void> prepare_statements(PGconn* c)
 {
-    for (const auto& s : statements) {
-        std::array<Oid, pg::params::max> types{};
-        const std::size_t n = std::strlen(s.types);
-        for (std::size_t i = 0; i < n; ++i)
-            types[i] = s.types[i] == 'b' ? pg::bytea_oid : s.types[i] == 'i' ? pg::int8_oid : pg::text_oid;
-        pg::result_ptr r(::PQprepare(c, s.name, s.sql, static_cast<int>(n), types.data()));
-        if (!r || ::PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-            return fail("cannot prepare statement " + std::string(s.name) + ": " + pg::one_line(::PQerrorMessage(c)));
+    for (const auto& s : statements)
+        OPENRSP_TRY_VOID(prepare(c, s.name, s.sql, s.types));
+    for (const auto& v : event_variants) {
+        const auto& base = statements[static_cast<std::size_t>(v.base)];
+        OPENRSP_TRY_VOID(
+            prepare(c, event_statement_name(v.base), event_statement_sql(v), std::string(base.types) + event_types));
     }
     return ok();
 }
@@ -265,19 +379,28 @@ profile_record read_profile(const PGresult* r, int row)
     p.cc_attempts = pg::column_int64(r, row, 14);
     p.download_attempts = pg::column_int64(r, row, 15);
     p.last_error = pg::column_text(r, row, 16);
+    p.kek_id = pg::column_text(r, row, 17);
     return p;
 }
 
 class postgres_inventory final : public inventory {
 public:
-    explicit postgres_inventory(pg::settings cfg) : m_pool(std::move(cfg), prepare_statements) {}
-
-    result<void> add_profile(const profile_record& p) override
+    postgres_inventory(pg::settings cfg, key_ring keys)
+        : m_pool(std::move(cfg), prepare_statements), m_sealer(std::move(keys))
     {
+    }
+
+    result<void> add_profile(const profile_record& clear) override
+    {
+        if (m_require_key && !m_sealer.has_key())
+            return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
+        profile_record p = clear;
+        OPENRSP_TRY_VOID(m_sealer.seal(p));
         pg::params a;
         // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
         a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
         a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash).text(p.operator_id).text(p.profile_type);
+        a.text(p.kek_id);
         auto r = execute(stmt::add_profile, a, "add profile");
         if (!r) return r.take_error();
         if (is_error(r->get(), unique_violation))
@@ -304,8 +427,10 @@ public:
         std::vector<profile_record> out;
         const int rows = ::PQntuples(r->get());
         out.reserve(static_cast<std::size_t>(rows));
-        for (int i = 0; i < rows; ++i)
+        for (int i = 0; i < rows; ++i) {
             out.push_back(read_profile(r->get(), i));
+            OPENRSP_TRY_VOID(m_sealer.unseal(out.back()));
+        }
         return out;
     }
 
@@ -320,29 +445,38 @@ public:
         return *n == 1;
     }
 
-    result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid) override
+    result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid,
+                            const progress_event* event) override
     {
-        auto n = command(stmt::transition, pg::params{}.text(to_string(to)).text(iccid).text(to_string(from)).text(tid),
-                         "change profile state");
+        pg::params a;
+        a.text(to_string(to)).text(iccid).text(to_string(from)).text(tid);
+        auto n = change(stmt::transition, a, event, "change profile state");
         if (!n) return n.take_error();
         return *n == 1;
     }
 
-    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der) override
+    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der,
+                         const progress_event* event) override
     {
-        auto n = command(stmt::deliver, pg::params{}.text(eid).blob(der).text(iccid).text(tid), "record delivery");
+        pg::params a;
+        a.text(eid).blob(der).text(iccid).text(tid);
+        auto n = change(stmt::deliver, a, event, "record delivery");
         if (!n) return n.take_error();
         return *n == 1;
     }
 
-    result<void> set_state(std::string_view iccid, profile_state to) override
+    result<void> set_state(std::string_view iccid, profile_state to, const progress_event* event) override
     {
-        return done(command(stmt::set_state, pg::params{}.text(to_string(to)).text(iccid), "change profile state"));
+        pg::params a;
+        a.text(to_string(to)).text(iccid);
+        return done(change(stmt::set_state, a, event, "change profile state"));
     }
 
-    result<void> release_reservation(std::string_view iccid, std::string_view tid) override
+    result<void> release_reservation(std::string_view iccid, std::string_view tid, const progress_event* event) override
     {
-        return done(command(stmt::release_reservation, pg::params{}.text(iccid).text(tid), "release reservation"));
+        pg::params a;
+        a.text(iccid).text(tid);
+        return done(change(stmt::release_reservation, a, event, "release reservation"));
     }
 
     result<void> put_session(const session_record& s) override
@@ -410,20 +544,24 @@ public:
     }
 
     result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid, std::int64_t limit,
-                                                     std::string_view reason) override
+                                                     std::string_view reason, const progress_event* event) override
     {
-        auto r = query(stmt::record_cc_failure, pg::params{}.int64(limit).text(reason).text(iccid).text(tid),
-                       "count confirmation code");
+        pg::params a;
+        a.int64(limit).text(reason).text(iccid).text(tid);
+        if (event) add_event(a, *event);
+        auto r = event ? query_named(event_statement_name(stmt::record_cc_failure), a, "count confirmation code")
+                       : query(stmt::record_cc_failure, a, "count confirmation code");
         if (!r) return r.take_error();
         if (::PQntuples(r->get()) == 0) return std::int64_t{0};
         return pg::column_int64(r->get(), 0, 0);
     }
 
     result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
-                               std::string_view reason) override
+                               std::string_view reason, const progress_event* event) override
     {
-        auto n = command(stmt::fail_download, pg::params{}.text(reason).text(iccid).text(to_string(from)).text(tid),
-                         "record failed download");
+        pg::params a;
+        a.text(reason).text(iccid).text(to_string(from)).text(tid);
+        auto n = change(stmt::fail_download, a, event, "record failed download");
         if (!n) return n.take_error();
         return *n == 1;
     }
@@ -455,6 +593,53 @@ public:
         return std::optional<std::string>{pg::column_text(r->get(), 0, 0)};
     }
 
+    result<void> set_operator_callback(std::string_view name, std::string_view url) override
+    {
+        auto n = command(stmt::set_operator_callback, pg::params{}.text(url).text(name), "set operator callback");
+        if (!n) return n.take_error();
+        if (*n != 1) return fail("there is no operator named " + std::string(name));
+        return ok();
+    }
+
+    result<std::optional<operator_record>> find_operator_by_name(std::string_view name) override
+    {
+        auto r = query(stmt::find_operator_by_name, pg::params{}.text(name), "find operator");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<operator_record>{};
+        return std::optional<operator_record>{
+            operator_record{pg::column_text(r->get(), 0, 0), pg::column_text(r->get(), 0, 1)}};
+    }
+
+    result<std::vector<progress_callback>> claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds,
+                                                                    std::size_t max) override
+    {
+        auto r = query(stmt::claim_callbacks,
+                       pg::params{}.int64(now + lease_seconds).int64(now).int64(static_cast<std::int64_t>(max)),
+                       "claim progress callbacks");
+        if (!r) return r.take_error();
+        return read_callbacks(r->get());
+    }
+
+    result<void> progress_callback_delivered(std::string_view id) override
+    {
+        return done(command(stmt::callback_delivered, pg::params{}.text(id), "record delivered callback"));
+    }
+
+    result<void> progress_callback_failed(std::string_view id, std::int64_t next_attempt_at, bool abandon,
+                                          std::string_view why) override
+    {
+        return done(command(stmt::callback_failed,
+                            pg::params{}.int64(next_attempt_at).text(why).int64(abandon ? 1 : 0).text(id),
+                            "record failed callback"));
+    }
+
+    result<std::vector<progress_callback>> list_progress_callbacks() override
+    {
+        auto r = query(stmt::list_callbacks, pg::params{}, "list progress callbacks");
+        if (!r) return r.take_error();
+        return read_callbacks(r->get());
+    }
+
     result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() override
     {
         auto r = query(stmt::count_by_state, pg::params{}, "count profiles");
@@ -464,6 +649,32 @@ public:
             if (auto st = parse_profile_state(pg::column_text(r->get(), i, 0)))
                 out.emplace_back(*st, pg::column_int64(r->get(), i, 1));
         return out;
+    }
+
+    result<std::size_t> reseal_profiles(std::size_t max) override
+    {
+        if (!m_sealer.has_key()) return fail("re-sealing needs a key-encryption key");
+        auto r =
+            query(stmt::list_to_reseal, pg::params{}.text(m_sealer.primary_id()).int64(static_cast<std::int64_t>(max)),
+                  "list profiles to re-seal");
+        if (!r) return r.take_error();
+        std::size_t done_rows = 0;
+        for (int i = 0; i < ::PQntuples(r->get()); ++i) {
+            profile_record p = read_profile(r->get(), i);
+            const std::string old_id = p.kek_id;
+            OPENRSP_TRY_VOID(m_sealer.unseal(p));
+            if (p.secrets_sealed)
+                return fail("profile " + p.iccid + " is sealed under key-encryption key " + old_id +
+                            ", which was not given");
+            OPENRSP_TRY_VOID(m_sealer.seal(p));
+            auto n =
+                command(stmt::reseal,
+                        pg::params{}.text(p.description_json).blob(p.upp).text(p.kek_id).text(p.iccid).text(old_id),
+                        "re-seal profile");
+            if (!n) return n.take_error();
+            done_rows += *n;
+        }
+        return done_rows;
     }
 
     result<void> set_setting(std::string_view key, std::string_view value) override
@@ -489,8 +700,15 @@ public:
             return fail("cannot set up the inventory schema in PostgreSQL at " + m_pool.where() + ": " +
                         r.error().message);
         c->reset();
-        auto lease = m_pool.acquire();
-        if (!lease) return lease.take_error();
+        {
+            auto lease = m_pool.acquire();
+            if (!lease) return lease.take_error();
+        }
+        // Once opened with a key, the inventory stays sealed (see the SQLite backend).
+        if (m_sealer.has_key()) return set_setting("profile_sealing", "kek");
+        auto mode = get_setting("profile_sealing");
+        if (!mode) return mode.take_error();
+        m_require_key = mode->value_or("") == "kek";
         return ok();
     }
 
@@ -502,12 +720,16 @@ private:
     // reserve by the same session matches again, a repeated transition finds the state moved and says no.
     result<pg::result_ptr> execute(stmt s, const pg::params& a, const char* what)
     {
-        const auto& def = statements[static_cast<std::size_t>(s)];
+        return execute_named(statements[static_cast<std::size_t>(s)].name, a, what);
+    }
+
+    result<pg::result_ptr> execute_named(const std::string& name, const pg::params& a, const char* what)
+    {
         for (int attempt = 0;; ++attempt) {
             auto lease = m_pool.acquire();
             if (!lease) return lease.take_error();
             pg::result_ptr r(
-                ::PQexecPrepared(lease->get(), def.name, a.count(), a.values(), a.lengths(), a.formats(), 1));
+                ::PQexecPrepared(lease->get(), name.c_str(), a.count(), a.values(), a.lengths(), a.formats(), 1));
             if (::PQstatus(lease->get()) != CONNECTION_BAD && r) return r;
             const std::string why = pg::one_line(::PQerrorMessage(lease->get()));
             const bool retry = attempt == 0 && lease->reused();
@@ -525,6 +747,56 @@ private:
         if (::PQresultStatus(r.get()) != expect)
             return fail(std::string("database error (") + what + "): " + pg::one_line(::PQresultErrorMessage(r.get())));
         return r;
+    }
+
+    result<pg::result_ptr> query_named(const std::string& name, const pg::params& a, const char* what)
+    {
+        auto r = execute_named(name, a, what);
+        if (!r) return r.take_error();
+        return checked(std::move(*r), PGRES_TUPLES_OK, what);
+    }
+
+    static void add_event(pg::params& a, const progress_event& e)
+    {
+        a.text(e.id).int64(e.notification_point_id).int64(e.success ? 1 : 0).text(e.subject_code).text(e.reason_code);
+        a.text(e.message).text(e.result_data).int64(e.time);
+    }
+
+    // A guarded change, with its progress event queued in the same statement when there is one; rows changed.
+    result<std::size_t> change(stmt s, pg::params& a, const progress_event* event, const char* what)
+    {
+        if (!event) return command(s, a, what);
+        add_event(a, *event);
+        auto r = query_named(event_statement_name(s), a, what);
+        if (!r) return r.take_error();
+        return static_cast<std::size_t>(::PQntuples(r->get()));
+    }
+
+    static std::vector<progress_callback> read_callbacks(const PGresult* r)
+    {
+        std::vector<progress_callback> out;
+        for (int i = 0; i < ::PQntuples(r); ++i) {
+            progress_callback c;
+            c.event.id = pg::column_text(r, i, 0);
+            c.operator_id = pg::column_text(r, i, 1);
+            c.iccid = pg::column_text(r, i, 2);
+            c.eid = pg::column_text(r, i, 3);
+            c.profile_type = pg::column_text(r, i, 4);
+            c.event.notification_point_id = pg::column_int64(r, i, 5);
+            c.event.success = pg::column_int64(r, i, 6) != 0;
+            c.event.subject_code = pg::column_text(r, i, 7);
+            c.event.reason_code = pg::column_text(r, i, 8);
+            c.event.message = pg::column_text(r, i, 9);
+            c.event.result_data = pg::column_text(r, i, 10);
+            c.event.time = pg::column_int64(r, i, 11);
+            c.state = pg::column_text(r, i, 12);
+            c.attempts = pg::column_int64(r, i, 13);
+            c.next_attempt_at = pg::column_int64(r, i, 14);
+            c.last_error = pg::column_text(r, i, 15);
+            c.seq = pg::column_int64(r, i, 16);
+            out.push_back(std::move(c));
+        }
+        return out;
     }
 
     result<pg::result_ptr> query(stmt s, const pg::params& a, const char* what)
@@ -557,7 +829,9 @@ private:
         auto r = query(s, pg::params{}.text(key), "read profile");
         if (!r) return r.take_error();
         if (::PQntuples(r->get()) == 0) return std::optional<profile_record>{};
-        return std::optional<profile_record>{read_profile(r->get(), 0)};
+        profile_record p = read_profile(r->get(), 0);
+        OPENRSP_TRY_VOID(m_sealer.unseal(p));
+        return std::optional<profile_record>{std::move(p)};
     }
 
     static bool is_error(const PGresult* r, const char* sqlstate)
@@ -569,15 +843,17 @@ private:
     static result<void> done(const result<std::size_t>& r) { return r ? ok() : r.take_error(); }
 
     pg::pool m_pool;
+    sealer m_sealer;
+    bool m_require_key = false;
 };
 
 } // namespace
 
-result<std::unique_ptr<inventory>> open_postgres(const std::string& url)
+result<std::unique_ptr<inventory>> open_postgres(const std::string& url, key_ring keys)
 {
     auto cfg = pg::parse_url(url);
     if (!cfg) return cfg.take_error();
-    auto inv = std::make_unique<postgres_inventory>(std::move(*cfg));
+    auto inv = std::make_unique<postgres_inventory>(std::move(*cfg), std::move(keys));
     OPENRSP_TRY_VOID(inv->init());
     return std::unique_ptr<inventory>(std::move(inv));
 }

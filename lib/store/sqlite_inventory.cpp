@@ -1,3 +1,4 @@
+#include "sealing.h"
 #include "sqlite_migrations.h"
 
 #include "openrsp/store/store.h"
@@ -26,12 +27,19 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
 
 class sqlite_inventory final : public inventory {
 public:
-    explicit sqlite_inventory(sqlite3* db) : m_db(db) {}
+    sqlite_inventory(sqlite3* db, key_ring keys) : m_db(db), m_sealer(std::move(keys)) {}
 
     result<void> init(const std::string& path)
     {
         OPENRSP_TRY_VOID(migrate());
-        return attach_sessions(path);
+        OPENRSP_TRY_VOID(attach_sessions(path));
+        // Once opened with a key, the inventory stays sealed: a later shell command without --kek must not add
+        // profiles in clear next to sealed ones.
+        if (m_sealer.has_key()) return set_setting(sealing_setting, "kek");
+        auto mode = get_setting(sealing_setting);
+        if (!mode) return mode.take_error();
+        m_require_key = mode->value_or("") == "kek";
+        return ok();
     }
 
     // RSP sessions live minutes and a lost one only makes a phone start its download again, so they sit in a
@@ -89,11 +97,15 @@ public:
         }
     }
 
-    result<void> add_profile(const profile_record& p) override
+    result<void> add_profile(const profile_record& clear) override
     {
+        if (m_require_key && !m_sealer.has_key())
+            return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
+        profile_record p = clear;
+        OPENRSP_TRY_VOID(m_sealer.seal(p));
         std::lock_guard lock(m_mutex);
         auto s = stmt(0, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
-                         "operator_id, profile_type) VALUES(?,?,?,?,?,?,?,?,?,?)");
+                         "operator_id, profile_type, kek_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
         if (!s) return s.take_error();
         bind_text(*s, 1, p.iccid);
         // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
@@ -108,6 +120,7 @@ public:
         else bind_blob(*s, 8, p.confirmation_code_hash);
         bind_text(*s, 9, p.operator_id);
         bind_text(*s, 10, p.profile_type);
+        bind_text(*s, 11, p.kek_id);
         const int rc = sqlite3_step(*s);
         if (rc == SQLITE_CONSTRAINT) {
             return fail("a profile with ICCID " + p.iccid + " or matching ID " + p.matching_id +
@@ -133,7 +146,10 @@ public:
         if (!s) return s.take_error();
         std::vector<profile_record> out;
         int rc;
-        while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.push_back(read_profile(*s));
+        while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
+            out.push_back(read_profile(*s));
+            OPENRSP_TRY_VOID(m_sealer.unseal(out.back()));
+        }
         if (rc != SQLITE_DONE) return db_error("list profiles");
         return out;
     }
@@ -158,10 +174,15 @@ public:
         return sqlite3_changes(m_db.get()) == 1;
     }
 
-    result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
-                            std::string_view tid) override
+    result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid,
+                            const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
+        return with_event(iccid, event, [&] { return transition_locked(iccid, from, to, tid); });
+    }
+
+    result<bool> transition_locked(std::string_view iccid, profile_state from, profile_state to, std::string_view tid)
+    {
         auto s = stmt(5, "UPDATE profiles SET state=?, updated_at=strftime('%s','now') "
                          "WHERE iccid=? AND state=? AND session_tid=?");
         if (!s) return s.take_error();
@@ -173,42 +194,51 @@ public:
         return sqlite3_changes(m_db.get()) == 1;
     }
 
-    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der) override
+    result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid, byte_view der,
+                         const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(6, "UPDATE profiles SET state='downloaded', eid=?, euicc_certificate=?, "
-                         "download_attempts=download_attempts+1, "
-                         "updated_at=strftime('%s','now') WHERE iccid=? AND state='released' AND session_tid=?");
-        if (!s) return s.take_error();
-        bind_text(*s, 1, eid);
-        bind_blob(*s, 2, der);
-        bind_text(*s, 3, iccid);
-        bind_text(*s, 4, tid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record delivery");
-        return sqlite3_changes(m_db.get()) == 1;
+        return with_event(iccid, event, [&]() -> result<bool> {
+            auto s = stmt(6, "UPDATE profiles SET state='downloaded', eid=?, euicc_certificate=?, "
+                             "download_attempts=download_attempts+1, "
+                             "updated_at=strftime('%s','now') WHERE iccid=? AND state='released' AND session_tid=?");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, eid);
+            bind_blob(*s, 2, der);
+            bind_text(*s, 3, iccid);
+            bind_text(*s, 4, tid);
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record delivery");
+            return sqlite3_changes(m_db.get()) == 1;
+        });
     }
 
-    result<void> set_state(std::string_view iccid, profile_state to) override
+    result<void> set_state(std::string_view iccid, profile_state to, const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(7, "UPDATE profiles SET state=?, updated_at=strftime('%s','now') WHERE iccid=?");
-        if (!s) return s.take_error();
-        bind_text(*s, 1, to_string(to));
-        bind_text(*s, 2, iccid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("change profile state");
-        return ok();
+        auto r = with_event(iccid, event, [&]() -> result<bool> {
+            auto s = stmt(7, "UPDATE profiles SET state=?, updated_at=strftime('%s','now') WHERE iccid=?");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, to_string(to));
+            bind_text(*s, 2, iccid);
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("change profile state");
+            return sqlite3_changes(m_db.get()) == 1;
+        });
+        return r ? ok() : r.take_error();
     }
 
-    result<void> release_reservation(std::string_view iccid, std::string_view tid) override
+    result<void> release_reservation(std::string_view iccid, std::string_view tid, const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(8, "UPDATE profiles SET session_tid='', session_expires_at=0 "
-                         "WHERE iccid=? AND session_tid=? AND state='released'");
-        if (!s) return s.take_error();
-        bind_text(*s, 1, iccid);
-        bind_text(*s, 2, tid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("release reservation");
-        return ok();
+        auto r = with_event(iccid, event, [&]() -> result<bool> {
+            auto s = stmt(8, "UPDATE profiles SET session_tid='', session_expires_at=0 "
+                             "WHERE iccid=? AND session_tid=? AND state='released'");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, iccid);
+            bind_text(*s, 2, tid);
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("release reservation");
+            return sqlite3_changes(m_db.get()) == 1;
+        });
+        return r ? ok() : r.take_error();
     }
 
     result<void> put_session(const session_record& r) override
@@ -320,9 +350,26 @@ public:
     }
 
     result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid, std::int64_t limit,
-                                                     std::string_view reason) override
+                                                     std::string_view reason, const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
+        if (!event) return count_cc_failure(iccid, tid, limit, reason);
+        OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
+        auto n = count_cc_failure(iccid, tid, limit, reason);
+        // Only the failure that locks the order is news for the operator.
+        result<void> queued = ok();
+        if (n && *n >= limit) queued = queue_event(iccid, *event);
+        if (!n || !queued || !exec("COMMIT")) {
+            (void)exec("ROLLBACK");
+            if (!n) return n.take_error();
+            return queued ? db_error("count confirmation code") : queued.take_error();
+        }
+        return n;
+    }
+
+    result<std::int64_t> count_cc_failure(std::string_view iccid, std::string_view tid, std::int64_t limit,
+                                          std::string_view reason)
+    {
         auto s = stmt(17, "UPDATE profiles SET cc_attempts=cc_attempts+1, "
                           "state=CASE WHEN cc_attempts+1>=?1 THEN 'error' ELSE state END, "
                           "last_error=CASE WHEN cc_attempts+1>=?1 THEN ?2 ELSE last_error END, "
@@ -343,18 +390,20 @@ public:
     }
 
     result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
-                               std::string_view reason) override
+                               std::string_view reason, const progress_event* event) override
     {
         std::lock_guard lock(m_mutex);
-        auto s = stmt(18, "UPDATE profiles SET state='error', last_error=?, updated_at=strftime('%s','now') "
-                          "WHERE iccid=? AND state=? AND session_tid=?");
-        if (!s) return s.take_error();
-        bind_text(*s, 1, reason);
-        bind_text(*s, 2, iccid);
-        bind_text(*s, 3, to_string(from));
-        bind_text(*s, 4, tid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record failed download");
-        return sqlite3_changes(m_db.get()) == 1;
+        return with_event(iccid, event, [&]() -> result<bool> {
+            auto s = stmt(18, "UPDATE profiles SET state='error', last_error=?, updated_at=strftime('%s','now') "
+                              "WHERE iccid=? AND state=? AND session_tid=?");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, reason);
+            bind_text(*s, 2, iccid);
+            bind_text(*s, 3, to_string(from));
+            bind_text(*s, 4, tid);
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record failed download");
+            return sqlite3_changes(m_db.get()) == 1;
+        });
     }
 
     result<bool> retry_after_failure(std::string_view iccid, std::string_view eid, std::int64_t max_downloads,
@@ -398,6 +447,80 @@ public:
         return std::optional<std::string>{text(*s, 0)};
     }
 
+    result<void> set_operator_callback(std::string_view name, std::string_view url) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(23, "UPDATE operators SET callback_url=? WHERE name=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, url);
+        bind_text(*s, 2, name);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("set operator callback");
+        if (sqlite3_changes(m_db.get()) != 1) return fail("there is no operator named " + std::string(name));
+        return ok();
+    }
+
+    result<std::optional<operator_record>> find_operator_by_name(std::string_view name) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(24, "SELECT name, callback_url FROM operators WHERE name=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, name);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<operator_record>{};
+        if (rc != SQLITE_ROW) return db_error("find operator");
+        return std::optional<operator_record>{operator_record{text(*s, 0), text(*s, 1)}};
+    }
+
+    result<std::vector<progress_callback>> claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds,
+                                                                    std::size_t max) override
+    {
+        std::lock_guard lock(m_mutex);
+        // One statement under the write lock: of several processes polling the same file, each row goes to one.
+        auto s = stmt(25, "UPDATE progress_callbacks SET lease_until=?1 WHERE rowid IN (SELECT rowid FROM "
+                          "progress_callbacks WHERE state='pending' AND next_attempt_at<=?2 AND lease_until<=?2 "
+                          "ORDER BY next_attempt_at, rowid LIMIT ?3) RETURNING " +
+                              std::string(callback_columns));
+        if (!s) return s.take_error();
+        sqlite3_bind_int64(*s, 1, now + lease_seconds);
+        sqlite3_bind_int64(*s, 2, now);
+        sqlite3_bind_int64(*s, 3, static_cast<std::int64_t>(max));
+        return read_callbacks(*s, "claim progress callbacks");
+    }
+
+    result<void> progress_callback_delivered(std::string_view id) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(26, "UPDATE progress_callbacks SET state='delivered', lease_until=0, last_error='' WHERE id=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, id);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record delivered callback");
+        return ok();
+    }
+
+    result<void> progress_callback_failed(std::string_view id, std::int64_t next_attempt_at, bool abandon,
+                                          std::string_view why) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(27, "UPDATE progress_callbacks SET attempts=attempts+1, next_attempt_at=?1, lease_until=0, "
+                          "last_error=?2, state=CASE WHEN ?3=1 THEN 'abandoned' ELSE state END "
+                          "WHERE id=?4 AND state='pending'");
+        if (!s) return s.take_error();
+        sqlite3_bind_int64(*s, 1, next_attempt_at);
+        bind_text(*s, 2, why);
+        sqlite3_bind_int(*s, 3, abandon ? 1 : 0);
+        bind_text(*s, 4, id);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record failed callback");
+        return ok();
+    }
+
+    result<std::vector<progress_callback>> list_progress_callbacks() override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(28, "SELECT " + std::string(callback_columns) + " FROM progress_callbacks ORDER BY rowid");
+        if (!s) return s.take_error();
+        return read_callbacks(*s, "list progress callbacks");
+    }
+
     result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() override
     {
         std::lock_guard lock(m_mutex);
@@ -409,6 +532,45 @@ public:
             if (auto st = parse_profile_state(text(*s, 0))) out.emplace_back(*st, sqlite3_column_int64(*s, 1));
         if (rc != SQLITE_DONE) return db_error("count profiles");
         return out;
+    }
+
+    result<std::size_t> reseal_profiles(std::size_t max) override
+    {
+        if (!m_sealer.has_key()) return fail("re-sealing needs a key-encryption key");
+        std::vector<profile_record> batch;
+        {
+            std::lock_guard lock(m_mutex);
+            auto s =
+                stmt(30, "SELECT " + std::string(columns) + " FROM profiles WHERE kek_id<>? ORDER BY iccid LIMIT ?");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, m_sealer.primary_id());
+            sqlite3_bind_int64(*s, 2, static_cast<std::int64_t>(max));
+            int rc;
+            while ((rc = sqlite3_step(*s)) == SQLITE_ROW)
+                batch.push_back(read_profile(*s));
+            if (rc != SQLITE_DONE) return db_error("list profiles to re-seal");
+        }
+        std::size_t done = 0;
+        for (auto& p : batch) {
+            const std::string old_id = p.kek_id;
+            OPENRSP_TRY_VOID(m_sealer.unseal(p));
+            if (p.secrets_sealed)
+                return fail("profile " + p.iccid + " is sealed under key-encryption key " + old_id +
+                            ", which was not given");
+            OPENRSP_TRY_VOID(m_sealer.seal(p));
+            std::lock_guard lock(m_mutex);
+            // Guarded by the old key id: a concurrent re-seal of the same row wins once.
+            auto s = stmt(31, "UPDATE profiles SET description=?, upp=?, kek_id=? WHERE iccid=? AND kek_id=?");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, p.description_json);
+            bind_blob(*s, 2, p.upp);
+            bind_text(*s, 3, p.kek_id);
+            bind_text(*s, 4, p.iccid);
+            bind_text(*s, 5, old_id);
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("re-seal profile");
+            done += static_cast<std::size_t>(sqlite3_changes(m_db.get()));
+        }
+        return done;
     }
 
     result<void> set_setting(std::string_view key, std::string_view value) override
@@ -436,9 +598,87 @@ public:
     }
 
 private:
+    static constexpr const char* callback_columns =
+        "id, operator_id, iccid, eid, profile_type, point_id, success, subject, reason, message, result_data, "
+        "event_time, state, attempts, next_attempt_at, last_error, rowid";
+
+    result<std::vector<progress_callback>> read_callbacks(sqlite3_stmt* s, const char* what)
+    {
+        std::vector<progress_callback> out;
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            progress_callback c;
+            c.event.id = text(s, 0);
+            c.operator_id = text(s, 1);
+            c.iccid = text(s, 2);
+            c.eid = text(s, 3);
+            c.profile_type = text(s, 4);
+            c.event.notification_point_id = sqlite3_column_int64(s, 5);
+            c.event.success = sqlite3_column_int(s, 6) != 0;
+            c.event.subject_code = text(s, 7);
+            c.event.reason_code = text(s, 8);
+            c.event.message = text(s, 9);
+            c.event.result_data = text(s, 10);
+            c.event.time = sqlite3_column_int64(s, 11);
+            c.state = text(s, 12);
+            c.attempts = sqlite3_column_int64(s, 13);
+            c.next_attempt_at = sqlite3_column_int64(s, 14);
+            c.last_error = text(s, 15);
+            c.seq = sqlite3_column_int64(s, 16);
+            out.push_back(std::move(c));
+        }
+        if (rc != SQLITE_DONE) return db_error(what);
+        return out;
+    }
+
+    // Queues `e` for the profile's operator if it has a callback URL, with the profile's fields as they are now
+    // (caller holds m_mutex, inside the transaction of the change). A repeated id is kept once.
+    result<void> queue_event(std::string_view iccid, const progress_event& e)
+    {
+        auto s =
+            stmt(29, "INSERT INTO progress_callbacks(id, operator_id, iccid, eid, profile_type, point_id, success, "
+                     "subject, reason, message, result_data, event_time, next_attempt_at) "
+                     "SELECT ?1, p.operator_id, p.iccid, p.eid, p.profile_type, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 "
+                     "FROM profiles p JOIN operators o ON o.name=p.operator_id "
+                     "WHERE p.iccid=?9 AND o.callback_url<>'' ON CONFLICT(id) DO NOTHING");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, e.id);
+        sqlite3_bind_int64(*s, 2, e.notification_point_id);
+        sqlite3_bind_int(*s, 3, e.success ? 1 : 0);
+        bind_text(*s, 4, e.subject_code);
+        bind_text(*s, 5, e.reason_code);
+        bind_text(*s, 6, e.message);
+        bind_text(*s, 7, e.result_data);
+        sqlite3_bind_int64(*s, 8, e.time);
+        bind_text(*s, 9, iccid);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("queue progress callback");
+        return ok();
+    }
+
+    // Runs the guarded change `body` and, if it changed the profile and an event is given, queues the event in the
+    // same transaction (caller holds m_mutex). Without an event the change stays one autocommitted statement.
+    template <class F> result<bool> with_event(std::string_view iccid, const progress_event* event, F&& body)
+    {
+        if (!event) return body();
+        OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
+        auto changed = body();
+        result<void> queued = ok();
+        if (changed && *changed) queued = queue_event(iccid, *event);
+        if (changed && queued) {
+            if (auto c = exec("COMMIT"); !c) queued = c;
+        }
+        if (!changed || !queued) {
+            (void)exec("ROLLBACK");
+            return changed ? queued.take_error() : changed.take_error();
+        }
+        return changed;
+    }
+
     static constexpr const char* columns = "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
                                            "session_tid, session_expires_at, euicc_certificate, updated_at, "
-                                           "operator_id, profile_type, cc_attempts, download_attempts, last_error";
+                                           "operator_id, profile_type, cc_attempts, download_attempts, last_error, "
+                                           "kek_id";
+    static constexpr const char* sealing_setting = "profile_sealing";
 
     // A statement borrowed from the cache, reset and unbound when the borrow ends.
     class borrowed {
@@ -512,7 +752,9 @@ private:
         const int rc = sqlite3_step(*s);
         if (rc == SQLITE_DONE) return std::optional<profile_record>{};
         if (rc != SQLITE_ROW) return db_error("read profile");
-        return std::optional<profile_record>{read_profile(*s)};
+        profile_record p = read_profile(*s);
+        OPENRSP_TRY_VOID(m_sealer.unseal(p));
+        return std::optional<profile_record>{std::move(p)};
     }
 
     static profile_record read_profile(sqlite3_stmt* s)
@@ -535,6 +777,7 @@ private:
         p.cc_attempts = sqlite3_column_int64(s, 14);
         p.download_attempts = sqlite3_column_int64(s, 15);
         p.last_error = text(s, 16);
+        p.kek_id = text(s, 17);
         return p;
     }
 
@@ -567,7 +810,9 @@ private:
 
     std::unique_ptr<sqlite3, db_closer> m_db;
     std::mutex m_mutex;
-    std::array<stmt_ptr, 24> m_stmts;
+    std::array<stmt_ptr, 40> m_stmts;
+    sealer m_sealer;
+    bool m_require_key = false;
 };
 
 } // namespace
@@ -581,7 +826,7 @@ std::optional<profile_state> parse_profile_state(std::string_view s)
     return std::nullopt;
 }
 
-result<std::unique_ptr<inventory>> open_sqlite(const std::string& path)
+result<std::unique_ptr<inventory>> open_sqlite(const std::string& path, key_ring keys)
 {
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -591,7 +836,7 @@ result<std::unique_ptr<inventory>> open_sqlite(const std::string& path)
         sqlite3_close_v2(raw);
         return fail("cannot open the inventory database " + path + ": " + msg);
     }
-    auto inv = std::make_unique<sqlite_inventory>(raw);
+    auto inv = std::make_unique<sqlite_inventory>(raw, std::move(keys));
     if (auto r = inv->init(path); !r) return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
     return std::unique_ptr<inventory>(std::move(inv));
 }

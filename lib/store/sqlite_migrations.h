@@ -47,6 +47,32 @@ CREATE TABLE operators (
     created_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))
 );
 )sql",
+    // v4: ES2+ HandleDownloadProgressInfo outbox and operator callback URLs; the key-encryption key that sealed a
+    // profile's secrets ('' = stored in clear).
+    R"sql(
+ALTER TABLE operators ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE profiles ADD COLUMN kek_id TEXT NOT NULL DEFAULT '';
+CREATE TABLE progress_callbacks (
+    id TEXT PRIMARY KEY,
+    operator_id TEXT NOT NULL,
+    iccid TEXT NOT NULL,
+    eid TEXT NOT NULL,
+    profile_type TEXT NOT NULL,
+    point_id INTEGER NOT NULL,
+    success INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    result_data TEXT NOT NULL,
+    event_time INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX progress_callbacks_due ON progress_callbacks(state, next_attempt_at);
+)sql",
 };
 
 } // namespace openrsp::store::sqlite_schema

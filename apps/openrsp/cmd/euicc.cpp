@@ -17,14 +17,19 @@ void register_euicc(CLI::App& app)
     auto pki_dir = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
     auto default_dp = std::make_shared<std::string>();
-    auto identity = std::make_shared<euicc::identity_files>();
+    struct identity_args {
+        std::vector<std::string> certs, keys, eums, cis;
+    };
+    auto identity = std::make_shared<identity_args>();
     auto limits = std::make_shared<euicc::card_limits>();
     auto no_test_profiles = std::make_shared<bool>(false);
     auto* pki_opt = init->add_option("--pki", *pki_dir, "PKI directory (openrsp pki init)");
-    auto* cert_opt = init->add_option("--cert", identity->euicc_cert, "eUICC certificate, PEM or DER (e.g. SGP.26)");
-    auto* key_opt = init->add_option("--key", identity->euicc_key, "eUICC private key, PEM");
-    auto* eum_opt = init->add_option("--eum", identity->eum_cert, "EUM certificate, PEM or DER");
-    auto* ci_opt = init->add_option("--ci", identity->ci_certs, "Trusted CI certificate, PEM or DER (repeatable)");
+    auto* cert_opt = init->add_option("--cert", identity->certs,
+                                      "eUICC certificate, PEM or DER (e.g. SGP.26); repeat with --key and --eum for "
+                                      "further identities under other CIs");
+    auto* key_opt = init->add_option("--key", identity->keys, "eUICC private key, PEM (one per --cert)");
+    auto* eum_opt = init->add_option("--eum", identity->eums, "EUM certificate, PEM or DER (one per --cert)");
+    auto* ci_opt = init->add_option("--ci", identity->cis, "Trusted CI certificate, PEM or DER (repeatable)");
     pki_opt->excludes(cert_opt)->excludes(key_opt)->excludes(eum_opt)->excludes(ci_opt);
     cert_opt->needs(key_opt)->needs(eum_opt)->needs(ci_opt);
     init->add_option("--out", *out, "eUICC file to create")->required();
@@ -35,12 +40,18 @@ void register_euicc(CLI::App& app)
     init->callback([pki_dir, out, default_dp, identity, limits, no_test_profiles] {
         euicc::provisioning p;
         if (!pki_dir->empty()) {
-            p.euicc_cert_pem = must(read_text_file(*pki_dir + "/" + pki::files::euicc_cert));
-            p.euicc_key_pem = must(read_text_file(*pki_dir + "/" + pki::files::euicc_key));
-            p.eum_cert_pem = must(read_text_file(*pki_dir + "/" + pki::files::eum_cert));
-            p.ci_cert_pems.push_back(must(read_text_file(*pki_dir + "/" + pki::files::ci_cert)));
-        } else if (!identity->euicc_cert.empty()) {
-            p = must(euicc::load_identity(*identity));
+            // One identity, or one per curve for a `pki init --curve both` directory.
+            p = must(euicc::load_pki_identities(*pki_dir));
+        } else if (!identity->certs.empty()) {
+            const auto& a = *identity;
+            if (a.keys.size() != a.certs.size() || a.eums.size() != a.certs.size())
+                die("Give one --key and one --eum for each --cert (" + std::to_string(a.certs.size()) +
+                    " certificates, " + std::to_string(a.keys.size()) + " keys, " + std::to_string(a.eums.size()) +
+                    " EUM certificates).");
+            std::vector<euicc::identity_files> files;
+            for (std::size_t i = 0; i < a.certs.size(); ++i)
+                files.push_back({a.certs[i], a.keys[i], a.eums[i], i == 0 ? a.cis : std::vector<std::string>{}});
+            p = must(euicc::load_identities(files));
         } else {
             die("Name the identity: either --pki DIR, or --cert, --key, --eum and --ci.");
         }

@@ -18,15 +18,18 @@ void register_pki(CLI::App& app)
         ->capture_default_str();
     init->add_option("--smdp-oid", opts->smdp_oid, "SM-DP+ OID (SAN registeredID)")->capture_default_str();
     init->add_option("--eid", opts->eid, "EID of the eUICC certificate")->capture_default_str();
-    init->add_option("--curve", *curve, "nist (P-256) or brainpool (brainpoolP256r1)")
-        ->check(CLI::IsMember({"nist", "brainpool"}))
+    init->add_option("--curve", *curve,
+                     "nist (P-256), brainpool (brainpoolP256r1) or both (DIR/nist and DIR/brainpool, one CI each)")
+        ->check(CLI::IsMember({"nist", "brainpool", "both"}))
         ->capture_default_str();
     init->add_flag("--force", opts->overwrite, "Overwrite existing files");
     init->callback([opts, curve] {
         opts->curve = *curve == "brainpool" ? crypto::curve::brainpool_p256r1 : crypto::curve::nist_p256;
+        opts->both_curves = *curve == "both";
         must(pki::init(*opts));
-        std::printf("PKI created in %s (CI, EUM, eUICC %s, DPauth, DPpb, DPtls for %s)\n", opts->directory.c_str(),
-                    opts->eid.c_str(), opts->smdp_host.c_str());
+        std::printf("PKI created in %s (CI, EUM, eUICC %s, DPauth, DPpb, DPtls for %s%s)\n", opts->directory.c_str(),
+                    opts->eid.c_str(), opts->smdp_host.c_str(),
+                    opts->both_curves ? "; NIST P-256 in nist/, brainpoolP256r1 in brainpool/" : "");
     });
 }
 

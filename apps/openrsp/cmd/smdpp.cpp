@@ -2,6 +2,7 @@
 
 #include "openrsp/http/server.h"
 #include "openrsp/qr/qr.h"
+#include "openrsp/smdpp/progress.h"
 #include "openrsp/smdpp/smdpp.h"
 
 #include <nlohmann/json.hpp>
@@ -12,19 +13,27 @@
 
 namespace openrsp::cli {
 
+/// The keys sealing profile secrets: --kek (or the file named by OPENRSP_SMDPP_KEK), then --old-kek files
+/// (smdpp_keys.cpp).
+store::key_ring kek_ring(const std::string& kek_file, const std::vector<std::string>& old_kek_files);
+
 namespace {
 
 struct serve_args {
-    std::string pki_dir, db, address, listen = "127.0.0.1:8443";
+    std::vector<std::string> pki_dirs, crls, revoked_lists;
+    std::string db, address, listen = "127.0.0.1:8443";
     unsigned threads = 0;
     bool plain_http = false;
     unsigned session_ttl = 300;
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
+    std::string callback_ca;
+    std::string kek;
+    std::vector<std::string> old_keks;
 };
 
 struct add_args {
-    std::string db, address, profile, matching_id, confirmation_code, qr_png, operator_id, profile_type;
+    std::string db, address, profile, matching_id, confirmation_code, qr_png, operator_id, profile_type, kek;
     bool available = false;
 };
 
@@ -43,9 +52,13 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& s)
 
 void serve(const serve_args& a)
 {
-    auto inventory = must(store::open_inventory(a.db));
+    auto inventory = must(store::open_inventory(a.db, kek_ring(a.kek, a.old_keks)));
     must(inventory->set_setting("smdp_address", a.address));
-    auto creds = must(smdpp::load_credentials(a.pki_dir));
+    auto creds = must(smdpp::load_credentials(a.pki_dirs));
+    for (const auto& f : a.crls)
+        must(smdpp::load_crl(creds, f));
+    for (const auto& f : a.revoked_lists)
+        must(smdpp::load_revoked_list(creds, f));
     http::server_config sc;
     std::tie(sc.bind_address, sc.port) = split_listen(a.listen);
     sc.threads = a.threads;
@@ -58,6 +71,12 @@ void serve(const serve_args& a)
     cfg.session_ttl = std::chrono::seconds(a.session_ttl);
     cfg.max_confirmation_code_attempts = a.max_cc_attempts;
     cfg.max_download_attempts = a.max_download_attempts;
+    // ES2+ progress callbacks queued by this node (or by one that stopped before sending them) go out from here.
+    smdpp::progress_sender_config pc;
+    pc.requester_id = a.address;
+    if (!a.callback_ca.empty()) pc.http.ca_pem = must(read_text_file(a.callback_ca));
+    smdpp::progress_sender progress(std::move(pc), *inventory);
+    cfg.progress_queued = [&progress] { progress.wake(); };
     smdpp::service service(std::move(cfg), std::move(creds), *inventory);
 
     // Block the stop signals before any thread starts so only sigwait sees them.
@@ -67,12 +86,14 @@ void serve(const serve_args& a)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     auto server = must(http::server::start(sc, [&service](const http::request& r) { return service.handle_http(r); }));
+    progress.start();
     std::printf("SM-DP+ %s serving ES9+ and ES2+ on %s://%s:%u (inventory %s)\n", a.address.c_str(),
                 a.plain_http ? "http" : "https", sc.bind_address.c_str(), server->port(), a.db.c_str());
     std::fflush(stdout);
     int sig = 0;
     sigwait(&stop_signals, &sig);
     server->stop();
+    progress.stop();
     const auto c = service.counters();
     std::printf("stopped: %llu downloads, %llu installs, %llu failures\n", static_cast<unsigned long long>(c.downloads),
                 static_cast<unsigned long long>(c.installs), static_cast<unsigned long long>(c.failures));
@@ -80,7 +101,7 @@ void serve(const serve_args& a)
 
 void add_profile(const add_args& a)
 {
-    auto inventory = must(store::open_inventory(a.db));
+    auto inventory = must(store::open_inventory(a.db, kek_ring(a.kek, {})));
     std::string address = a.address;
     if (address.empty()) {
         auto known = must(inventory->get_setting("smdp_address"));
@@ -139,7 +160,9 @@ void list(const std::string& db, bool json)
 
 } // namespace
 
-void register_smdpp_orders(CLI::App& smdpp); // smdpp_orders.cpp
+void register_smdpp_orders(CLI::App& smdpp);    // smdpp_orders.cpp
+void register_smdpp_callbacks(CLI::App& smdpp); // smdpp_callbacks.cpp
+void register_smdpp_keys(CLI::App& smdpp);      // smdpp_keys.cpp
 
 void register_smdpp(CLI::App& app)
 {
@@ -148,7 +171,16 @@ void register_smdpp(CLI::App& app)
 
     auto s = std::make_shared<serve_args>();
     auto* serve_cmd = smdpp->add_subcommand("serve", "Serve ES9+ over HTTPS until SIGINT/SIGTERM");
-    serve_cmd->add_option("--pki", s->pki_dir, "PKI directory with dpauth/dppb/dptls and ci.pem")->required();
+    serve_cmd
+        ->add_option("--pki", s->pki_dirs,
+                     "PKI directory (pki init, single or both curves, or the SGP.26 layout); repeat for more "
+                     "certificate sets; the first one's DPtls serves TLS")
+        ->required();
+    serve_cmd->add_option("--crl", s->crls,
+                          "CRL (PEM or DER) of a CI or EUM; revoked EUM/eUICC certificates are "
+                          "refused (repeatable)");
+    serve_cmd->add_option("--revoked", s->revoked_lists,
+                          "File of revoked eUICCs/certificates, lines `eid DIGITS` or `serial HEX` (repeatable)");
     serve_cmd->add_option("--db", s->db, "Inventory: SQLite file path or postgresql:// URL")->required();
     serve_cmd->add_option("--address", s->address, "SM-DP+ address as in activation codes (host[:port])")->required();
     serve_cmd->add_option("--listen", s->listen, "ADDRESS:PORT to listen on")->capture_default_str();
@@ -166,6 +198,19 @@ void register_smdpp(CLI::App& app)
                           "Bound Profile Packages an order may deliver (retries after failed installs)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 100u));
+    serve_cmd
+        ->add_option("--callback-ca", s->callback_ca,
+                     "PEM trust anchors for operators' HTTPS callback URLs (default: the system's)")
+        ->check(CLI::ExistingFile);
+    serve_cmd
+        ->add_option("--kek", s->kek,
+                     "Key-encryption key file (64 hex digits) sealing Ki/OPc at rest; default: the file named "
+                     "by OPENRSP_SMDPP_KEK, else secrets are stored in clear")
+        ->check(CLI::ExistingFile);
+    serve_cmd
+        ->add_option("--old-kek", s->old_keks,
+                     "Older key file(s) still accepted for reading during a rotation (see `smdpp rekey`)")
+        ->check(CLI::ExistingFile);
     serve_cmd->callback([s] { serve(*s); });
 
     auto a = std::make_shared<add_args>();
@@ -180,6 +225,8 @@ void register_smdpp(CLI::App& app)
     add->add_option("--profile-type", a->profile_type, "Profile type, for DownloadOrder by type");
     add->add_flag("--available", a->available,
                   "Store as Available for an ES2+ order (needs --operator) instead of Released with a code");
+    add->add_option("--kek", a->kek, "Key-encryption key file sealing the profile's Ki/OPc (or OPENRSP_SMDPP_KEK)")
+        ->check(CLI::ExistingFile);
     add->callback([a] { add_profile(*a); });
 
     auto db = std::make_shared<std::string>();
@@ -190,6 +237,8 @@ void register_smdpp(CLI::App& app)
     list_cmd->callback([db, json] { list(*db, *json); });
 
     register_smdpp_orders(*smdpp);
+    register_smdpp_callbacks(*smdpp);
+    register_smdpp_keys(*smdpp);
 }
 
 } // namespace openrsp::cli

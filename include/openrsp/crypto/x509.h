@@ -66,6 +66,10 @@ public:
     [[nodiscard]] bool signed_by(const certificate& issuer) const;
     /// Validity check against a time (default now).
     [[nodiscard]] bool valid_at(std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) const;
+    /// notAfter, seconds since the epoch.
+    [[nodiscard]] std::int64_t not_after() const { return m_not_after; }
+    /// Serial number: the INTEGER's magnitude, big-endian, without leading zero octets (as CRLs are compared).
+    [[nodiscard]] const bytes& serial_number() const { return m_serial; }
 
 private:
     struct lazy_x509;
@@ -77,12 +81,36 @@ private:
     bool m_is_ca = false;
     std::int64_t m_not_before = 0, m_not_after = 0; ///< seconds since the epoch (year 7496 fits)
     bytes m_ski, m_aki;
+    bytes m_serial;
     std::vector<std::string> m_policies;
     std::string m_san_rid;
     std::vector<std::string> m_san_dns;
     std::string m_subject_serial;
     std::vector<std::string> m_permitted_eid_prefixes;
     std::shared_ptr<ec_key> m_public_key;
+};
+
+/// \brief An X.509 CRL (RFC 5280 §5), parsed once at load: which serial numbers its issuer revoked.
+class revocation_list final {
+public:
+    static result<revocation_list> from_der(byte_view der);
+    static result<revocation_list> from_pem(std::string_view pem);
+    /// Reads a PEM or DER file.
+    static result<revocation_list> load_file(const std::string& path);
+
+    /// AuthorityKeyIdentifier keyIdentifier of the CRL (the issuer's SKI); empty if absent.
+    [[nodiscard]] const bytes& authority_key_id() const { return m_aki; }
+    /// True if the CRL's signature verifies with the issuer's public key.
+    [[nodiscard]] bool signed_by(const certificate& issuer) const;
+    /// True if the certificate with this serial number (as certificate::serial_number()) is on the list.
+    [[nodiscard]] bool revokes(byte_view serial) const;
+    /// Number of revoked entries.
+    [[nodiscard]] std::size_t size() const { return m_serials.size(); }
+
+private:
+    bytes m_der;
+    bytes m_aki;
+    std::vector<bytes> m_serials; ///< sorted
 };
 
 /// \brief What went wrong in a chain check; callers map it to SGP.22 codes for their side.

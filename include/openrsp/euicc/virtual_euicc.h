@@ -38,6 +38,13 @@ struct card_limits {
     bool test_profiles_supported = true;        ///< rspCapability testProfileSupport; else class test is refused
 };
 
+/// \brief A further eUICC certificate (same EID) with its key and EUM, under another CI (e.g. brainpool beside NIST).
+struct identity_pems {
+    std::string euicc_cert_pem;
+    std::string euicc_key_pem;
+    std::string eum_cert_pem;
+};
+
 /// \brief Material to create a new virtual eUICC file.
 struct provisioning {
     std::string euicc_cert_pem;
@@ -47,6 +54,9 @@ struct provisioning {
     std::string default_smdp_address;      ///< optional (ES10a GetEuiccConfiguredAddresses)
     card_limits limits{};
     std::vector<rat_rule> rat = default_rat();
+    /// Identities besides the first: EUICCInfo1/2 list every CI, AuthenticateServer signs with the identity whose
+    /// EUM chains to euiccCiPKIdToBeUsed.
+    std::vector<identity_pems> more_identities{};
 };
 
 /// \brief Files of an existing identity, e.g. the SGP.26 test eUICC (certificates PEM or DER, key PEM).
@@ -58,6 +68,10 @@ struct identity_files {
 };
 /// \brief Reads identity_files into provisioning material; plain sentence naming the file that is unusable.
 result<provisioning> load_identity(const identity_files& files);
+/// \brief Several identities (the first is the primary one); their CI certificates are merged.
+result<provisioning> load_identities(const std::vector<identity_files>& files);
+/// \brief The identities of a PKI directory made by `openrsp pki init` (one, or two with `--curve both`).
+result<provisioning> load_pki_identities(const std::string& pki_dir);
 
 /// \brief A profile as the eUICC keeps it (for listing without APDUs, e.g. tests and the network sim).
 struct stored_profile {

@@ -24,17 +24,45 @@ struct response;
 
 namespace openrsp::smdpp {
 
-/// \brief Certificates and keys of one SM-DP+, parsed once at start.
-struct credentials {
+/// \brief DPauth and DPpb under one CI (SGP.22 §4.5.2): what the SM-DP+ signs with towards eUICCs of that CI.
+struct certificate_set {
     pki::credential dpauth;
     pki::credential dppb;
-    pki::credential dptls;
-    std::vector<crypto::certificate> cis; ///< trusted CI roots (eUICC/EUM chains end here)
-    std::string smdp_oid;                 ///< SAN registeredID of DPauth (cancelSession check)
+    /// The CI both chain to (DPauth AuthorityKeyIdentifier): the euiccCiPKId this set answers to.
+    [[nodiscard]] const bytes& ci_pkid() const { return dpauth.cert.authority_key_id(); }
 };
 
-/// \brief Loads dpauth/dppb/dptls and ci.pem from a PKI directory (`openrsp pki init` layout).
+/// \brief Certificates and serial numbers / EIDs the SM-DP+ refuses (SGP.22 §4.6 certificate revocation).
+struct revocation {
+    std::vector<crypto::revocation_list> crls; ///< each verified against a trusted CI or EUM when loaded/used
+    std::vector<bytes> serials;                ///< revoked EUM or eUICC certificate serial numbers (any issuer)
+    std::vector<std::string> eids;             ///< revoked eUICCs by EID
+    [[nodiscard]] bool empty() const { return crls.empty() && serials.empty() && eids.empty(); }
+};
+
+/// \brief Certificates and keys of one SM-DP+, parsed once at start.
+struct credentials {
+    /// One DPauth/DPpb pair per CI, in order of preference (initiateAuthentication picks the first the eUICC can
+    /// verify; the session keeps using that set).
+    std::vector<certificate_set> sets;
+    pki::credential dptls;                ///< the TLS server certificate (the first set's)
+    std::vector<crypto::certificate> cis; ///< trusted CI roots (eUICC/EUM chains end here)
+    std::string smdp_oid;                 ///< SAN registeredID of the first DPauth (cancelSession check)
+    revocation revoked;
+};
+
+/// \brief Loads every certificate set of a PKI directory: the `openrsp pki init` layout (single curve, or the nist/
+/// and brainpool/ subdirectories of `--curve both`), or the SGP.26 layout (CertificateIssuer/, DPauth/, DPpb/,
+/// DPtls/ with *_NIST and *_BRP files).
 result<credentials> load_credentials(const std::string& pki_dir);
+/// \brief Same for several directories; their sets and CIs are merged in order, the TLS certificate is the first's.
+result<credentials> load_credentials(const std::vector<std::string>& pki_dirs);
+
+/// \brief Adds a CRL file (PEM or DER) to creds.revoked. It must be signed by a trusted CI (then it revokes EUM
+/// certificates) or name an EUM as issuer (checked against that EUM when one of its eUICCs authenticates).
+result<void> load_crl(credentials& creds, const std::string& path);
+/// \brief Adds a revocation list file: one entry per line, `eid DIGITS` or `serial HEX`; `#` starts a comment.
+result<void> load_revoked_list(credentials& creds, const std::string& path);
 
 struct config {
     std::string address; ///< host[:port] exactly as in activation codes; compared case-insensitively
@@ -47,6 +75,8 @@ struct config {
     std::int64_t max_download_attempts = 3;
     /// Clock in seconds since the epoch (tests move it to expire sessions).
     std::function<std::int64_t()> now;
+    /// Called after a state change queued an ES2+ progress callback (wakes the progress_sender); may be empty.
+    std::function<void()> progress_queued;
 };
 
 /// \brief Counters for logs and benchmarks.

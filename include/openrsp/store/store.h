@@ -41,6 +41,11 @@ struct profile_record {
     std::int64_t cc_attempts = 0;       ///< wrong confirmation codes so far (SGP.22 8.2.7 / 6.4 at the limit)
     std::int64_t download_attempts = 0; ///< Bound Profile Packages delivered so far (8.8.5 / 6.4 at the limit)
     std::string last_error;       ///< why the last download failed (installation result, cancellation), for the operator
+    /// Key-encryption key that seals description_json and upp at rest ('' = stored in clear). Set by the store.
+    std::string kek_id;
+    /// True when the row is sealed under a key this store was not given: description_json and upp are then empty
+    /// (listing and order steps work, a download does not).
+    bool secrets_sealed = false;
 };
 
 /// \brief One ES2+ order step (SGP.22 §5.3), applied by inventory::update_order as one compare-and-set.
@@ -59,6 +64,43 @@ enum class order_outcome {
     done,
     state_changed,     ///< the profile was not (any more) in the expected state, or belongs to another operator
     matching_id_taken, ///< another profile already carries that matching ID
+};
+
+/// \brief An ES2+ HandleDownloadProgressInfo for the profile's operator (SGP.22 §5.3.5), handed to a state change so
+/// the store queues it in the same transaction: if the change happens the callback will be sent, and if it does not
+/// nothing is queued. Queued only for a profile whose operator has a callback URL; profile fields (EID, type) are
+/// taken from the row as the change leaves it.
+struct progress_event {
+    /// Stable call identifier (header.functionCallIdentifier): the operator's key to drop a repeated delivery. The
+    /// same id queued twice (a notification the LPA sends again) is kept once.
+    std::string id;
+    std::int64_t notification_point_id = 0;
+    bool success = true;      ///< Executed-Success, else Failed with the codes below
+    std::string subject_code; ///< SGP.22 statusCodeData when failed
+    std::string reason_code;
+    std::string message;
+    std::string result_data; ///< base64 of the eUICC's notification or installation result, if any
+    std::int64_t time = 0;   ///< seconds since the epoch when it happened
+};
+
+/// \brief A queued progress callback as the sender sees it.
+struct progress_callback {
+    std::string operator_id;
+    std::string iccid;
+    std::string eid;
+    std::string profile_type;
+    progress_event event;
+    std::string state;         ///< pending, delivered or abandoned
+    std::int64_t attempts = 0; ///< failed deliveries so far
+    std::int64_t next_attempt_at = 0;
+    std::string last_error;
+    std::int64_t seq = 0; ///< queue order: the sender posts a profile's events in the order they happened
+};
+
+/// \brief An ES2+ operator as the SM-DP+ knows it.
+struct operator_record {
+    std::string name;
+    std::string callback_url; ///< where HandleDownloadProgressInfo goes; empty: the operator gets none
 };
 
 struct session_record {
@@ -86,17 +128,18 @@ public:
     virtual result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,
                                              std::int64_t now, std::int64_t expires_at) = 0;
     /// Compare-and-set: moves `from` -> `to` only if the profile is in `from` and held by session `tid`.
-    virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to,
-                                    std::string_view tid) = 0;
+    virtual result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid,
+                                    const progress_event* event = nullptr) = 0;
     /// The Bound Profile Package went out: Released -> Downloaded, only for the session holding the profile, and
     /// in the same write the profile is bound to that eUICC (EID, and its certificate to verify its notifications)
     /// and its download attempts are counted.
     virtual result<bool> deliver(std::string_view iccid, std::string_view tid, std::string_view eid,
-                                 byte_view euicc_certificate) = 0;
+                                 byte_view euicc_certificate, const progress_event* event = nullptr) = 0;
     /// Unconditional state change, used for notifications about the installed profile.
-    virtual result<void> set_state(std::string_view iccid, profile_state to) = 0;
+    virtual result<void> set_state(std::string_view iccid, profile_state to, const progress_event* event = nullptr) = 0;
     /// Lets go of a session's reservation if the profile is still Released (cancelled download).
-    virtual result<void> release_reservation(std::string_view iccid, std::string_view tid) = 0;
+    virtual result<void> release_reservation(std::string_view iccid, std::string_view tid,
+                                             const progress_event* event = nullptr) = 0;
 
     virtual result<void> put_session(const session_record& s) = 0;
     /// nullopt if unknown or expired at `now`.
@@ -117,11 +160,13 @@ public:
     /// A wrong confirmation code for the profile held by session `tid`: counts it and, when the count reaches
     /// `limit`, moves the profile to Error with `reason` and lets go of the session. Returns the new count (0 if
     /// the session does not hold a Released profile).
+    /// `event` is queued only when the order is locked.
     virtual result<std::int64_t> record_confirmation_failure(std::string_view iccid, std::string_view tid,
-                                                             std::int64_t limit, std::string_view reason) = 0;
+                                                             std::int64_t limit, std::string_view reason,
+                                                             const progress_event* event = nullptr) = 0;
     /// Compare-and-set `from` -> Error for the holding session, recording why (shown to the operator).
     virtual result<bool> fail_download(std::string_view iccid, std::string_view tid, profile_state from,
-                                       std::string_view reason) = 0;
+                                       std::string_view reason, const progress_event* event = nullptr) = 0;
     /// Lets the same eUICC try again after a failed download: Error -> Released, only while fewer than
     /// `max_downloads` BPPs went out and fewer than `max_cc` wrong confirmation codes were given, and only for
     /// the EID it is bound to (or any EID if none is bound yet).
@@ -133,25 +178,65 @@ public:
     virtual result<void> add_operator(std::string_view name, byte_view token_hash) = 0;
     /// The operator owning the token with that hash, if any.
     virtual result<std::optional<std::string>> find_operator(byte_view token_hash) = 0;
+    /// Sets (or, with an empty URL, clears) where the operator's HandleDownloadProgressInfo calls go. Fails with a
+    /// sentence for an unknown operator.
+    virtual result<void> set_operator_callback(std::string_view name, std::string_view url) = 0;
+    virtual result<std::optional<operator_record>> find_operator_by_name(std::string_view name) = 0;
+
+    /// Progress callbacks (the outbox). A sender claims due ones (pending, next_attempt_at <= now, no live lease) for
+    /// `lease_seconds`, so several nodes sending from one database do not post the same callback at once; a sender
+    /// that dies mid-way only delays its claims until the lease ends.
+    virtual result<std::vector<progress_callback>>
+    claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds, std::size_t max) = 0;
+    virtual result<void> progress_callback_delivered(std::string_view id) = 0;
+    /// Counts a failed delivery and schedules the next one at `next_attempt_at`, or gives up when `abandon`.
+    virtual result<void> progress_callback_failed(std::string_view id, std::int64_t next_attempt_at, bool abandon,
+                                                  std::string_view why) = 0;
+    /// Every queued callback, oldest first (shell, tests).
+    virtual result<std::vector<progress_callback>> list_progress_callbacks() = 0;
+
     /// Profiles per state, for /metrics.
     virtual result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() = 0;
+
+    /// Key rotation: re-seals up to `max` profiles not yet sealed under the ring's first key (rows in clear
+    /// included); returns how many. Run until it returns 0. Fails if a row's key is not in the ring.
+    virtual result<std::size_t> reseal_profiles(std::size_t max) = 0;
 
     /// Small key/value settings (e.g. the SM-DP+ address the inventory was made for).
     virtual result<void> set_setting(std::string_view key, std::string_view value) = 0;
     virtual result<std::optional<std::string>> get_setting(std::string_view key) = 0;
 };
 
+/// \brief A key-encryption key (AES-256) for profile secrets at rest: the description (IMSI, Ki, OPc) and the SAIP
+/// package, sealed with AES-256-GCM per row and bound to the row's ICCID.
+struct kek {
+    std::string id; ///< derived from the key (SHA-256, first 8 bytes, hex), stored with every row it sealed
+    bytes key;      ///< 32 bytes
+};
+/// \brief Reads a KEK file: 64 hex digits (32 random bytes), surrounding whitespace ignored; e.g. made with
+/// `openssl rand -hex 32 > smdpp.kek`.
+result<kek> load_kek(const std::string& path);
+/// \brief A KEK from its 32 bytes.
+result<kek> make_kek(bytes key);
+
+/// \brief The keys an inventory seals and unseals with. New rows are sealed under the first; the others (older keys
+/// during a rotation) only unseal. Empty: secrets are stored in clear, which an inventory that has ever been opened
+/// with a key refuses for new profiles.
+struct key_ring {
+    std::vector<kek> keys;
+};
+
 /// \brief Opens (creating and migrating) an SQLite inventory file (WAL journal, prepared statements).
-result<std::unique_ptr<inventory>> open_sqlite(const std::string& path);
+result<std::unique_ptr<inventory>> open_sqlite(const std::string& path, key_ring keys = {});
 
 /// \brief Connects to a PostgreSQL inventory shared by several SM-DP+ nodes and brings its schema up to date.
 ///
 /// `url` is a libpq URI (`postgresql://user:password@host:port/database?sslmode=require`). The extra query
 /// parameter `pool_size=N` (default 8) bounds the connections this process opens; threads beyond that wait.
-result<std::unique_ptr<inventory>> open_postgres(const std::string& url);
+result<std::unique_ptr<inventory>> open_postgres(const std::string& url, key_ring keys = {});
 
 /// \brief Opens the inventory named by `location`: PostgreSQL for a `postgres://` or `postgresql://` URL,
 /// otherwise an SQLite file at that path.
-result<std::unique_ptr<inventory>> open_inventory(const std::string& location);
+result<std::unique_ptr<inventory>> open_inventory(const std::string& location, key_ring keys = {});
 
 } // namespace openrsp::store

@@ -382,6 +382,59 @@ TEST_P(inventory_test, nodes_opening_a_new_store_at_once_all_come_up)
     EXPECT_EQ((*inv)->list_profiles()->size(), static_cast<std::size_t>(nodes));
 }
 
+TEST_P(inventory_test, progress_events_are_queued_only_with_a_change_once_per_id_and_claimed_under_a_lease)
+{
+    ASSERT_TRUE(m_inv->add_operator("acme", bytes(32, 0x01)));
+    ASSERT_TRUE(m_inv->set_operator_callback("acme", "http://127.0.0.1:9/progress"));
+    auto p = profile(iccid1, "MID1");
+    p.operator_id = "acme";
+    p.profile_type = "gold";
+    ASSERT_TRUE(m_inv->add_profile(p));
+    ASSERT_TRUE(*m_inv->reserve_for_session(iccid1, "T1", "", 100, 400));
+
+    store::progress_event e;
+    e.id = "event-1";
+    e.notification_point_id = 3;
+    e.time = 100;
+    // A change whose guard does not match queues nothing.
+    EXPECT_FALSE(*m_inv->transition(iccid1, profile_state::released, profile_state::downloaded, "OTHER", &e));
+    EXPECT_TRUE(m_inv->list_progress_callbacks()->empty());
+    ASSERT_TRUE(*m_inv->deliver(iccid1, "T1", "EID1", bytes{0x30, 0x00}, &e));
+    // The same id again (a repeated notification) stays one row.
+    ASSERT_TRUE(m_inv->set_state(iccid1, profile_state::downloaded, &e));
+    auto q = *m_inv->list_progress_callbacks();
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].eid, "EID1"); // the row as the change left it
+    EXPECT_EQ(q[0].profile_type, "gold");
+    EXPECT_EQ(q[0].operator_id, "acme");
+    EXPECT_EQ(q[0].state, "pending");
+
+    // Claimed rows are leased: another sender (node) gets none until the lease ends.
+    auto other = open_again();
+    EXPECT_EQ(m_inv->claim_progress_callbacks(100, 60, 10)->size(), 1u);
+    EXPECT_TRUE(other->claim_progress_callbacks(100, 60, 10)->empty());
+    EXPECT_EQ(other->claim_progress_callbacks(161, 60, 10)->size(), 1u);
+    ASSERT_TRUE(other->progress_callback_failed("event-1", 300, false, "HTTP 503"));
+    EXPECT_TRUE(m_inv->claim_progress_callbacks(299, 60, 10)->empty()); // not due yet
+    EXPECT_EQ(m_inv->claim_progress_callbacks(300, 60, 10)->size(), 1u);
+    ASSERT_TRUE(m_inv->progress_callback_delivered("event-1"));
+    EXPECT_TRUE(m_inv->claim_progress_callbacks(10000, 60, 10)->empty());
+    q = *m_inv->list_progress_callbacks();
+    EXPECT_EQ(q[0].state, "delivered");
+    EXPECT_EQ(q[0].attempts, 1);
+
+    // No callback URL: nothing is queued.
+    ASSERT_TRUE(m_inv->set_operator_callback("acme", ""));
+    store::progress_event e2 = e;
+    e2.id = "event-2";
+    ASSERT_TRUE(m_inv->set_state(iccid1, profile_state::installed, &e2));
+    EXPECT_EQ(m_inv->list_progress_callbacks()->size(), 1u);
+    EXPECT_FALSE(m_inv->set_operator_callback("nobody", "http://x"));
+    auto op = *m_inv->find_operator_by_name("acme");
+    ASSERT_TRUE(op);
+    EXPECT_EQ(op->callback_url, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, inventory_test, ::testing::Values(backend::sqlite, backend::postgres),
                          [](const ::testing::TestParamInfo<backend>& info) {
                              return info.param == backend::sqlite ? "sqlite" : "postgres";
