@@ -355,9 +355,10 @@ result<revocation_list> revocation_list::from_der(byte_view der)
         const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, k));
         bn_ptr bn(ASN1_INTEGER_to_BN(serial, nullptr));
         if (!bn) return fail("The CRL holds an unreadable serial number.");
-        bytes mag(static_cast<std::size_t>(BN_num_bytes(bn.get())));
-        BN_bn2bin(bn.get(), mag.data());
-        if (mag.empty()) mag.push_back(0);
+        // Serial 0 has no magnitude bytes; it is kept as one zero byte.
+        bytes mag(std::max<std::size_t>(1, static_cast<std::size_t>(BN_num_bytes(bn.get()))));
+        if (BN_bn2binpad(bn.get(), mag.data(), static_cast<int>(mag.size())) < 0)
+            return fail("The CRL holds an unreadable serial number.");
         out.m_serials.push_back(std::move(mag));
     }
     ERR_clear_error();
