@@ -33,12 +33,27 @@ public:
     {
         OPENRSP_TRY_VOID(migrate());
         OPENRSP_TRY_VOID(attach_sessions(path));
+        OPENRSP_TRY_VOID(open_relaxed(path));
         // Once opened with a key, the inventory stays sealed: a later shell command without --kek must not add
         // profiles in clear next to sealed ones.
         if (m_sealer.has_key()) return set_setting(sealing_setting, "kek");
         auto mode = get_setting(sealing_setting);
         if (!mode) return mode.take_error();
         m_require_key = mode->value_or("") == "kek";
+        return ok();
+    }
+
+    result<void> open_relaxed(const std::string& path)
+    {
+        if (path.empty() || path == ":memory:") return ok();
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+        m_relaxed_db.reset(raw);
+        if (rc != SQLITE_OK)
+            return fail(std::string("cannot open a second connection: ") + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+        sqlite3_busy_timeout(raw, 5000);
+        if (sqlite3_exec(raw, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK)
+            return fail(std::string("cannot configure a second connection: ") + sqlite3_errmsg(raw));
         return ok();
     }
 
@@ -159,19 +174,34 @@ public:
     {
         std::lock_guard lock(m_mutex);
         // One UPDATE decides the race: it matches only a Released profile with no live holder.
-        auto s = stmt(4, "UPDATE profiles SET session_tid=?, session_expires_at=?, updated_at=? "
-                         "WHERE iccid=? AND state='released' AND (session_tid='' OR session_tid=? OR "
-                         "session_expires_at<=?) AND (eid='' OR eid=?)");
-        if (!s) return s.take_error();
-        bind_text(*s, 1, tid);
-        sqlite3_bind_int64(*s, 2, expires_at);
-        sqlite3_bind_int64(*s, 3, now);
-        bind_text(*s, 4, iccid);
-        bind_text(*s, 5, tid);
-        sqlite3_bind_int64(*s, 6, now);
-        bind_text(*s, 7, eid);
-        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("reserve profile");
-        return sqlite3_changes(m_db.get()) == 1;
+        static constexpr const char* sql = "UPDATE profiles SET session_tid=?, session_expires_at=?, updated_at=? "
+                                           "WHERE iccid=? AND state='released' AND (session_tid='' OR session_tid=? OR "
+                                           "session_expires_at<=?) AND (eid='' OR eid=?)";
+        // The reservation needs no fsync of its own, so it goes through a connection that commits without one. It
+        // only guards a live session, which sits in the unsynced session database; the WAL is append-only, so the
+        // next durable commit (the delivery, which checks this reservation) syncs it too, and a power cut loses
+        // the reservation only together with its session.
+        sqlite3* db = m_relaxed_db ? m_relaxed_db.get() : m_db.get();
+        if (!m_reserve_stmt) {
+            sqlite3_stmt* raw = nullptr;
+            if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK)
+                return fail(std::string("database error (reserve profile): ") + sqlite3_errmsg(db));
+            m_reserve_stmt.reset(raw);
+        }
+        sqlite3_stmt* st = m_reserve_stmt.get();
+        bind_text(st, 1, tid);
+        sqlite3_bind_int64(st, 2, expires_at);
+        sqlite3_bind_int64(st, 3, now);
+        bind_text(st, 4, iccid);
+        bind_text(st, 5, tid);
+        sqlite3_bind_int64(st, 6, now);
+        bind_text(st, 7, eid);
+        const int rc = sqlite3_step(st);
+        const int changed = sqlite3_changes(db);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE) return fail(std::string("database error (reserve profile): ") + sqlite3_errmsg(db));
+        return changed == 1;
     }
 
     result<bool> transition(std::string_view iccid, profile_state from, profile_state to, std::string_view tid,
@@ -810,6 +840,10 @@ private:
 
     std::unique_ptr<sqlite3, db_closer> m_db;
     std::mutex m_mutex;
+    /// Second connection to the same file with synchronous=NORMAL, for writes that need no fsync of their own
+    /// (none for an in-memory inventory). Declared before its statement so the statement is finalized first.
+    std::unique_ptr<sqlite3, db_closer> m_relaxed_db;
+    stmt_ptr m_reserve_stmt;
     std::array<stmt_ptr, 40> m_stmts;
     sealer m_sealer;
     bool m_require_key = false;
