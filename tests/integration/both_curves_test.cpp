@@ -1,102 +1,55 @@
 // Both curves end to end over real HTTPS: one SM-DP+ holding a NIST P-256 and a brainpoolP256r1 certificate set
 // (`pki init --curve both`) serves a NIST eUICC, a brainpool eUICC and an eUICC holding both identities through the
 // LPA; TLS also runs on a brainpool DPtls; an expired DPtls is refused by the LPA before any ES9+ call.
-#include "support.h"
+#include "../support/parties.h"
 
-#include "openrsp/euicc/virtual_euicc.h"
-#include "openrsp/http/server.h"
 #include "openrsp/lpa/download.h"
 #include "openrsp/pki/pki.h"
-#include "openrsp/smdpp/smdpp.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 
 using namespace openrsp;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using openrsp::integration::make_temp_dir;
-using openrsp::integration::slurp;
+using openrsp::test::make_temp_dir;
+using openrsp::test::slurp;
 
 namespace {
 
-struct both_pki {
-    fs::path dir;
-    both_pki()
-    {
-        dir = make_temp_dir("openrsp-both");
-        pki::init_options o;
-        o.directory = (dir / "pki").string();
-        o.smdp_host = "localhost";
-        o.both_curves = true;
-        if (auto r = pki::init(o); !r) throw std::runtime_error(r.error().message);
-    }
-    ~both_pki() { fs::remove_all(dir); }
-    [[nodiscard]] std::string sub(const char* curve) const { return (dir / "pki" / curve).string(); }
-    [[nodiscard]] std::string file(const char* curve, const char* f) const
-    {
-        return (dir / "pki" / curve / f).string();
-    }
-    static const both_pki& get()
-    {
-        static both_pki p;
-        return p;
-    }
-};
+/// `pki init --curve both`: a NIST and a brainpool set under one directory.
+const test::test_pki& both_pki()
+{
+    static const test::test_pki p("openrsp-both", true);
+    return p;
+}
 
 class both_curves : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = make_temp_dir();
-        auto inv = store::open_sqlite((m_dir / "smdpp.db").string());
+        m_dir = make_temp_dir("openrsp-it");
+        auto inv = m_smdp.open_inventory((m_dir / "smdpp.db").string());
         ASSERT_TRUE(inv) << inv.error().message;
-        m_inventory = std::move(*inv);
     }
     void TearDown() override
     {
-        if (m_server) m_server->stop();
-        m_server.reset();
-        m_service.reset();
-        m_inventory.reset();
+        m_smdp.stop();
         fs::remove_all(m_dir);
     }
 
     /// The SM-DP+ over HTTPS with these credentials (their dptls serves TLS).
     void start(smdpp::credentials creds)
     {
-        http::server_config sc;
-        sc.cert_chain_pem = creds.dptls.cert.pem();
-        sc.private_key_pem = creds.dptls.key.private_pem();
-        auto server = http::server::start(sc, [this](const http::request& r) {
-            smdpp::service* s = m_service_ptr.load();
-            return s ? s->handle_http(r) : http::response{503, {}, ""};
-        });
-        ASSERT_TRUE(server) << server.error().message;
-        m_server = std::move(*server);
-        m_address = "localhost:" + std::to_string(m_server->port());
-        smdpp::config cfg;
-        cfg.address = m_address;
-        m_service = std::make_unique<smdpp::service>(cfg, std::move(creds), *m_inventory);
-        m_service_ptr = m_service.get();
+        auto started = m_smdp.start(std::move(creds));
+        ASSERT_TRUE(started) << started.error().message;
     }
 
     rsp::activation_code add(const std::string& iccid)
     {
-        rsp::profile_description d;
-        d.iccid = iccid;
-        d.imsi = "001010123456789";
-        d.ki = hex("000102030405060708090a0b0c0d0e0f");
-        d.opc = hex("cd63cb71954a9f4e48a5994e37a02baf");
-        d.service_provider_name = "OpenRSP Mobile";
-        d.profile_name = "Both curves";
-        d.apn = "internet";
-        smdpp::add_profile_options o;
-        o.smdp_address = m_address;
-        auto ac = smdpp::add_profile(*m_inventory, d, o);
+        auto ac = m_smdp.add(test::test_profile(iccid, "Both curves"));
         EXPECT_TRUE(ac) << (ac ? "" : ac.error().message);
         return ac ? *ac : rsp::activation_code{};
     }
@@ -104,7 +57,7 @@ protected:
     std::string card(const std::string& name, const std::vector<const char*>& curves)
     {
         std::vector<euicc::identity_files> files;
-        const auto& p = both_pki::get();
+        const auto& p = both_pki();
         for (const char* c : curves)
             files.push_back({p.file(c, pki::files::euicc_cert),
                              p.file(c, pki::files::euicc_key),
@@ -135,27 +88,22 @@ protected:
 
     store::profile_state state_of(const std::string& iccid)
     {
-        auto p = m_inventory->find_by_iccid(iccid);
-        return p && *p ? (*p)->state : store::profile_state::error;
+        return m_smdp.state_of(iccid).value_or(store::profile_state::error);
     }
 
     fs::path m_dir;
-    std::unique_ptr<store::inventory> m_inventory;
-    std::unique_ptr<http::server> m_server;
-    std::unique_ptr<smdpp::service> m_service;
-    std::atomic<smdpp::service*> m_service_ptr{nullptr};
-    std::string m_address;
+    test::loopback_smdp m_smdp;
 };
 
 } // namespace
 
 TEST_F(both_curves, one_server_installs_on_a_nist_a_brainpool_and_a_dual_identity_euicc)
 {
-    auto creds = smdpp::load_credentials((both_pki::get().dir / "pki").string());
+    auto creds = smdpp::load_credentials((both_pki().dir()).string());
     ASSERT_TRUE(creds) << creds.error().message;
     ASSERT_EQ(creds->sets.size(), 2u);
     start(std::move(*creds));
-    const std::string tls_ca = both_pki::get().file(pki::layout::nist, pki::files::ci_cert); // NIST DPtls
+    const std::string tls_ca = both_pki().file(pki::layout::nist, pki::files::ci_cert); // NIST DPtls
 
     const struct {
         const char* iccid;
@@ -175,31 +123,30 @@ TEST_F(both_curves, one_server_installs_on_a_nist_a_brainpool_and_a_dual_identit
         ASSERT_EQ((*chip)->profiles().size(), 1u);
         EXPECT_EQ((*chip)->profiles()[0].iccid, c.iccid);
     }
-    EXPECT_EQ(m_service->counters().installs, 3u);
+    EXPECT_EQ(m_smdp.service().counters().installs, 3u);
 }
 
 TEST_F(both_curves, tls_on_a_brainpool_DPtls_carries_a_brainpool_download)
 {
     // The brainpool directory first: its DPtls serves TLS, its set is preferred.
-    auto creds = smdpp::load_credentials(
-        std::vector<std::string>{both_pki::get().sub(pki::layout::brainpool), both_pki::get().sub(pki::layout::nist)});
+    auto creds = smdpp::load_credentials(std::vector<std::string>{(both_pki().dir() / pki::layout::brainpool).string(),
+                                                                  (both_pki().dir() / pki::layout::nist).string()});
     ASSERT_TRUE(creds) << creds.error().message;
     ASSERT_EQ(creds->dptls.cert.public_key().key_curve(), crypto::curve::brainpool_p256r1);
     start(std::move(*creds));
     const std::string path = card("brp", {pki::layout::brainpool});
-    auto r =
-        download(path, add("8949000000000000042"), both_pki::get().file(pki::layout::brainpool, pki::files::ci_cert));
+    auto r = download(path, add("8949000000000000042"), both_pki().file(pki::layout::brainpool, pki::files::ci_cert));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(state_of("8949000000000000042"), store::profile_state::installed);
 }
 
 TEST_F(both_curves, an_expired_DPtls_is_refused_by_the_LPA_and_nothing_changes)
 {
-    auto creds = smdpp::load_credentials(both_pki::get().sub(pki::layout::nist));
+    auto creds = smdpp::load_credentials((both_pki().dir() / pki::layout::nist).string());
     ASSERT_TRUE(creds) << creds.error().message;
     // Replace the DPtls by one that expired yesterday, under the same CI and for the same host.
-    auto ci = crypto::certificate::load_file(both_pki::get().file(pki::layout::nist, pki::files::ci_cert));
-    auto ci_key = crypto::ec_key::from_pem(slurp(both_pki::get().file(pki::layout::nist, pki::files::ci_key)));
+    auto ci = crypto::certificate::load_file(both_pki().file(pki::layout::nist, pki::files::ci_cert));
+    auto ci_key = crypto::ec_key::from_pem(slurp(both_pki().file(pki::layout::nist, pki::files::ci_key)));
     auto key = crypto::ec_key::generate(crypto::curve::nist_p256);
     ASSERT_TRUE(ci && ci_key && key);
     pki::certificate_request r;
@@ -215,7 +162,7 @@ TEST_F(both_curves, an_expired_DPtls_is_refused_by_the_LPA_and_nothing_changes)
     const std::string path = card("nist", {pki::layout::nist});
     const std::string before = slurp(path);
     const auto ac = add("8949000000000000059");
-    auto d = download(path, ac, both_pki::get().file(pki::layout::nist, pki::files::ci_cert));
+    auto d = download(path, ac, both_pki().file(pki::layout::nist, pki::files::ci_cert));
     ASSERT_FALSE(d);
     EXPECT_NE(d.error().message.find("not trusted"), std::string::npos) << d.error().message;
     EXPECT_EQ(state_of("8949000000000000059"), store::profile_state::released);

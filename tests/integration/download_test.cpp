@@ -1,53 +1,33 @@
 // The whole activation over real HTTPS on loopback: SM-DP+ (SQLite), LPA and virtual eUICC in one process,
 // talking ES9+ JSON over TLS and ES10 DER in STORE DATA APDUs.
-#include "support.h"
+#include "../support/parties.h"
 #include "openrsp/crypto/ec.h"
-#include "openrsp/euicc/virtual_euicc.h"
-#include "openrsp/http/server.h"
 #include "openrsp/lpa/download.h"
 #include "openrsp/netsim/netsim.h"
 #include "openrsp/pki/pki.h"
 #include "openrsp/qr/qr.h"
-#include "openrsp/smdpp/smdpp.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <unistd.h>
 
 using namespace openrsp;
 namespace fs = std::filesystem;
 
-using openrsp::integration::slurp;
-using openrsp::integration::make_temp_dir;
+using openrsp::test::make_temp_dir;
+using openrsp::test::slurp;
+using openrsp::test::test_profile;
 
 namespace {
 
-/// A PKI shared by all tests of the suite (key generation is the slow part).
-struct shared_pki {
-    fs::path dir;
-    shared_pki()
-    {
-        dir = make_temp_dir();
-        pki::init_options o;
-        o.directory = (dir / "pki").string();
-        o.smdp_host = "localhost";
-        auto r = pki::init(o);
-        if (!r) throw std::runtime_error(r.error().message);
-        pki::init_options other;
-        other.directory = (dir / "other-pki").string();
-        r = pki::init(other);
-        if (!r) throw std::runtime_error(r.error().message);
-    }
-    ~shared_pki() { fs::remove_all(dir); }
-    [[nodiscard]] std::string path(const char* file) const { return (dir / "pki" / file).string(); }
-};
-
-shared_pki& pki_once()
+/// The suite's PKI, and a second one whose CI the SM-DP+'s TLS certificate does not chain to.
+const test::test_pki& pki_once()
 {
-    static shared_pki p;
+    return test::shared_pki();
+}
+const test::test_pki& other_pki()
+{
+    static const test::test_pki p("openrsp-other-pki");
     return p;
 }
 
@@ -55,72 +35,33 @@ class activation : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = make_temp_dir();
-        auto inv = store::open_sqlite((m_dir / "smdpp.db").string());
+        m_dir = make_temp_dir("openrsp-it");
+        auto inv = m_smdp.open_inventory((m_dir / "smdpp.db").string());
         ASSERT_TRUE(inv) << inv.error().message;
-        m_inventory = std::move(*inv);
         start_smdp("");
 
         m_euicc_path = (m_dir / "euicc.json").string();
-        euicc::provisioning p;
-        p.euicc_cert_pem = slurp(pki_once().path(pki::files::euicc_cert));
-        p.euicc_key_pem = slurp(pki_once().path(pki::files::euicc_key));
-        p.eum_cert_pem = slurp(pki_once().path(pki::files::eum_cert));
-        p.ci_cert_pems.push_back(slurp(pki_once().path(pki::files::ci_cert)));
-        ASSERT_TRUE(euicc::virtual_euicc::create(m_euicc_path, p));
+        ASSERT_TRUE(test::create_euicc(m_euicc_path, pki_once().dir()));
     }
 
     void TearDown() override
     {
-        if (m_server) m_server->stop();
-        m_server.reset();
-        m_service.reset();
-        m_inventory.reset();
+        m_smdp.stop();
         fs::remove_all(m_dir);
     }
 
     /// Starts (or restarts) the SM-DP+; `configured_address` empty means "localhost:<port>".
     void start_smdp(const std::string& configured_address)
     {
-        if (m_server) m_server->stop();
-        auto creds = smdpp::load_credentials((pki_once().dir / "pki").string());
-        ASSERT_TRUE(creds) << creds.error().message;
-        http::server_config sc;
-        sc.cert_chain_pem = creds->dptls.cert.pem();
-        sc.private_key_pem = creds->dptls.key.private_pem();
-        m_service_ptr = nullptr;
-        auto server = http::server::start(sc, [this](const http::request& r) {
-            smdpp::service* s = m_service_ptr.load();
-            return s ? s->handle_http(r) : http::response{503, {}, ""};
-        });
-        ASSERT_TRUE(server) << server.error().message;
-        m_server = std::move(*server);
-        m_address = "localhost:" + std::to_string(m_server->port());
-        smdpp::config cfg;
-        cfg.address = configured_address.empty() ? m_address : configured_address;
-        m_service = std::make_unique<smdpp::service>(cfg, std::move(*creds), *m_inventory);
-        m_service_ptr = m_service.get();
-    }
-
-    rsp::profile_description description(const std::string& iccid)
-    {
-        rsp::profile_description d;
-        d.iccid = iccid;
-        d.imsi = "001010123456789";
-        d.ki = hex("000102030405060708090a0b0c0d0e0f");
-        d.opc = hex("cd63cb71954a9f4e48a5994e37a02baf");
-        d.service_provider_name = "OpenRSP Mobile";
-        d.profile_name = "Test plan";
-        d.apn = "internet";
-        return d;
+        test::smdp_options o;
+        o.configured_address = configured_address;
+        auto started = m_smdp.start(pki_once().dir(), o);
+        ASSERT_TRUE(started) << started.error().message;
     }
 
     rsp::activation_code add(const std::string& iccid, std::optional<std::string> cc = std::nullopt)
     {
-        smdpp::add_profile_options o;
-        o.smdp_address = m_address;
-        o.confirmation_code = std::move(cc);
-        auto ac = smdpp::add_profile(*m_inventory, description(iccid), o);
+        auto ac = m_smdp.add(test_profile(iccid), std::move(cc));
         EXPECT_TRUE(ac) << (ac ? "" : ac.error().message);
         return ac ? *ac : rsp::activation_code{};
     }
@@ -133,10 +74,7 @@ protected:
         auto transport = (*chip)->make_transport();
         lpa::es10_client es10(*transport, 120); // lpac's default block size
         OPENRSP_TRY_VOID(es10.open());
-        http::client_config hc;
-        hc.ca_pem = slurp(ca_file.empty() ? pki_once().path(pki::files::ci_cert) : ca_file);
-        hc.connect_timeout = std::chrono::milliseconds(2000);
-        http::client http(hc);
+        http::client http(test::loopback_client_config(ca_file.empty() ? pki_once().ci() : ca_file));
         lpa::download_options o;
         o.activation_code = ac;
         o.ask_confirmation_code = [cc] { return cc; };
@@ -146,9 +84,9 @@ protected:
 
     store::profile_state state_of(const std::string& iccid)
     {
-        auto p = m_inventory->find_by_iccid(iccid);
-        EXPECT_TRUE(p && *p);
-        return p && *p ? (*p)->state : store::profile_state::error;
+        const auto s = m_smdp.state_of(iccid);
+        EXPECT_TRUE(s) << iccid << " is not in the inventory";
+        return s.value_or(store::profile_state::error);
     }
 
     std::vector<euicc::stored_profile> euicc_profiles()
@@ -159,11 +97,7 @@ protected:
     }
 
     fs::path m_dir;
-    std::unique_ptr<store::inventory> m_inventory;
-    std::unique_ptr<http::server> m_server;
-    std::unique_ptr<smdpp::service> m_service;
-    std::atomic<smdpp::service*> m_service_ptr{nullptr};
-    std::string m_address;
+    test::loopback_smdp m_smdp;
     std::string m_euicc_path;
     std::vector<lpa::step_report> m_steps;
 };
@@ -181,11 +115,12 @@ TEST_F(activation, whole_download_over_https_installs_a_profile_that_attaches)
     EXPECT_EQ(r->metadata.service_provider_name, "OpenRSP Mobile");
     EXPECT_TRUE(r->notification_sent);
     EXPECT_EQ(m_steps.size(), 5u); // LPA init, Connect, Mutual auth, Download, Install
-    for (const auto& s : m_steps) EXPECT_GT(s.apdu_bytes + s.http_bytes, 0u) << s.name;
+    for (const auto& s : m_steps)
+        EXPECT_GT(s.apdu_bytes + s.http_bytes, 0u) << s.name;
 
     // SM-DP+ side: the signed installation result moved the profile to Installed.
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
-    auto rec = m_inventory->find_by_iccid("8949000000000000018");
+    auto rec = m_smdp.inventory().find_by_iccid("8949000000000000018");
     EXPECT_EQ((*rec)->eid, "89049032123451234512345678901235");
 
     // eUICC side: the SAIP package was decrypted and parsed into the profile the operator described.
@@ -211,7 +146,7 @@ TEST_F(activation, whole_download_over_https_installs_a_profile_that_attaches)
     ASSERT_TRUE(list && list->size() == 1);
     EXPECT_TRUE((*list)[0].enabled);
     http::client_config hc;
-    hc.ca_pem = slurp(pki_once().path(pki::files::ci_cert));
+    hc.ca_pem = slurp(pki_once().ci());
     http::client http(hc);
     auto sent = lpa::process_notifications(es10, http);
     ASSERT_TRUE(sent) << sent.error().message;
@@ -220,7 +155,7 @@ TEST_F(activation, whole_download_over_https_installs_a_profile_that_attaches)
 
     const auto enabled = (*chip)->profiles();
     netsim::hss network;
-    ASSERT_TRUE(network.add_subscriber("001010123456789", description("").ki, description("").opc));
+    ASSERT_TRUE(network.add_subscriber("001010123456789", test_profile("").ki, test_profile("").opc));
     netsim::sqn_t sqn = 0;
     auto attached = netsim::attach(network, enabled[0].imsi, [&](byte_view rand, byte_view autn) {
         return netsim::usim_authenticate(enabled[0].ki, enabled[0].opc, rand, autn, sqn);
@@ -289,7 +224,7 @@ TEST_F(activation, when_server_certificate_does_not_chain_to_the_ci_then_refused
 {
     const auto ac = add("8949000000000000018");
     const std::string before = slurp(m_euicc_path);
-    auto r = download(ac, (pki_once().dir / "other-pki" / pki::files::ci_cert).string());
+    auto r = download(ac, other_pki().ci());
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("certificate"), std::string::npos) << r.error().message;
     EXPECT_EQ(slurp(m_euicc_path), before);
@@ -299,7 +234,7 @@ TEST_F(activation, when_server_certificate_does_not_chain_to_the_ci_then_refused
 TEST_F(activation, when_smdp_is_unreachable_then_a_sentence_says_so_and_nothing_changes)
 {
     const auto ac = add("8949000000000000018");
-    m_server.reset(); // nothing listens on the port any more
+    m_smdp.stop(); // nothing listens on the port any more
     const std::string before = slurp(m_euicc_path);
     auto r = download(ac);
     ASSERT_FALSE(r);

@@ -2,7 +2,7 @@
 // the bridge against a stand-in for lpac (a shell script speaking its stdio APDU protocol), the HTTPS server
 // against libcurl offering HTTP/2 like lpac's curl driver does, and, when OPENRSP_LPAC names an lpac binary
 // built outside the tree, a whole lpac session (chip info, download, enable, notifications, delete).
-#include "support.h"
+#include "../support/process.h"
 #include "openrsp/http/server.h"
 #include "openrsp/pki/pki.h"
 
@@ -28,53 +28,23 @@ extern char** environ; // NOLINT
 namespace fs = std::filesystem;
 using namespace openrsp;
 
-using openrsp::integration::slurp;
+using openrsp::test::run_result;
+using openrsp::test::run_shell;
+using openrsp::test::shell_quote;
+using openrsp::test::slurp;
 
 namespace {
 
 const std::string cli = OPENRSP_CLI;
 
-std::string quote(const std::string& s)
-{
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    return out + "'";
-}
-
 /// A fresh temp directory, removed at the end.
 struct temp_dir {
     fs::path path;
-    temp_dir()
-    {
-        std::string tmpl = (fs::temp_directory_path() / "openrsp-lpac-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
-        path = tmpl;
-    }
+    temp_dir() : path(openrsp::test::make_temp_dir("openrsp-lpac")) {}
     ~temp_dir() { fs::remove_all(path); }
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;
 };
-
-/// Runs a shell command line; returns its exit code, stdout and stderr.
-struct run_result {
-    int code = -1;
-    std::string out, err;
-};
-run_result run(const fs::path& dir, const std::string& command)
-{
-    const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-    const int status = std::system((command + " > " + quote(out) + " 2> " + quote(err)).c_str());
-    run_result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-}
 
 std::vector<std::string> lines(const std::string& text)
 {
@@ -92,15 +62,16 @@ struct cli_card {
     cli_card()
     {
         euicc = dir.path / "euicc.json";
-        const auto pki = run(dir.path, quote(cli) + " pki init " + quote(dir.path / "pki") + " --smdp-host localhost");
+        const auto pki = run_shell(dir.path, shell_quote(cli) + " pki init " + shell_quote(dir.path / "pki") +
+                                                 " --smdp-host localhost");
         if (pki.code != 0) throw std::runtime_error("pki init: " + pki.err);
-        const auto e =
-            run(dir.path, quote(cli) + " euicc init --pki " + quote(dir.path / "pki") + " --out " + quote(euicc));
+        const auto e = run_shell(dir.path, shell_quote(cli) + " euicc init --pki " + shell_quote(dir.path / "pki") +
+                                               " --out " + shell_quote(euicc));
         if (e.code != 0) throw std::runtime_error("euicc init: " + e.err);
     }
     [[nodiscard]] std::string bridge(const std::string& program_and_args) const
     {
-        return quote(cli) + " euicc lpac --euicc " + quote(euicc) + " -- " + program_and_args;
+        return shell_quote(cli) + " euicc lpac --euicc " + shell_quote(euicc) + " -- " + program_and_args;
     }
 };
 
@@ -124,7 +95,7 @@ exit 7
 )";
     ::setenv("LPAC_APDU", "pcsc", 1);
     ::setenv("LPAC_HTTP", "curl", 1);
-    const auto r = run(card.dir.path, card.bridge("/bin/sh -c " + quote(script)));
+    const auto r = run_shell(card.dir.path, card.bridge("/bin/sh -c " + shell_quote(script)));
     ::unsetenv("LPAC_APDU");
     ::unsetenv("LPAC_HTTP");
 
@@ -143,7 +114,7 @@ exit 7
 TEST(lpac_bridge, when_program_does_not_exist_then_error_and_nonzero_exit)
 {
     cli_card card;
-    const auto r = run(card.dir.path, card.bridge("/nonexistent/lpac chip info"));
+    const auto r = run_shell(card.dir.path, card.bridge("/nonexistent/lpac chip info"));
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.err.find("cannot start /nonexistent/lpac"), std::string::npos) << r.err;
 }
@@ -299,20 +270,21 @@ TEST(lpac_interop, real_lpac_full_session_against_virtual_euicc_and_smdpp)
     std::ofstream(d / "profile.json") << R"({"iccid":")" << iccid << R"(","imsi":"001010000000027",
         "ki":"000102030405060708090a0b0c0d0e0f","opc":"00112233445566778899aabbccddeeff",
         "spn":"OpenRSP Mobile","profileName":"lpac plan","apn":"internet"})";
-    const auto add = run(d, quote(cli) + " smdpp add-profile --db " + quote(d / "smdpp.db") + " --profile " +
-                                quote(d / "profile.json") + " --address localhost:" + std::to_string(port));
+    const auto add =
+        run_shell(d, shell_quote(cli) + " smdpp add-profile --db " + shell_quote(d / "smdpp.db") + " --profile " +
+                         shell_quote(d / "profile.json") + " --address localhost:" + std::to_string(port));
     ASSERT_EQ(add.code, 0) << add.err;
     const std::string ac = lines(add.out).at(0);
 
     const auto lpac_ok = [&](const std::string& args) {
-        const auto r = run(d, card.bridge(quote(lpac) + " " + args));
+        const auto r = run_shell(d, card.bridge(shell_quote(lpac) + " " + args));
         const auto p = lpa_result(r);
         EXPECT_EQ(r.code, 0) << args << "\n" << r.out << r.err;
         EXPECT_EQ(p.value("code", -1), 0) << args << "\n" << r.out;
         return p;
     };
     EXPECT_EQ(lpac_ok("chip info").at("data").at("eidValue").get<std::string>().size(), 32u);
-    EXPECT_EQ(lpac_ok("profile download -a " + quote(ac)).at("data").at("iccid"), iccid);
+    EXPECT_EQ(lpac_ok("profile download -a " + shell_quote(ac)).at("data").at("iccid"), iccid);
     const auto list = lpac_ok("profile list").at("data");
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].at("profileState"), "disabled");

@@ -7,7 +7,7 @@
 //
 // Needs OPENRSP_TEST_POSTGRES_URL (a role that may CREATE DATABASE); without it the test is skipped, or fails
 // when OPENRSP_REQUIRE_POSTGRES=1 (as the store suite does).
-#include "support.h"
+#include "../support/parties.h"
 #include "../unit/store/store_backends.h"
 
 #include "openrsp/crypto/ec.h"
@@ -42,7 +42,7 @@ using namespace openrsp;
 namespace fs = std::filesystem;
 namespace es9p = rsp::es9p;
 
-using openrsp::integration::slurp;
+using openrsp::test::slurp;
 
 namespace {
 
@@ -185,28 +185,16 @@ protected:
     std::string make_euicc(const std::string& name)
     {
         const std::string path = (m_dir / (name + ".json")).string();
-        euicc::provisioning p;
-        p.euicc_cert_pem = slurp(m_dir / "pki" / pki::files::euicc_cert);
-        p.euicc_key_pem = slurp(m_dir / "pki" / pki::files::euicc_key);
-        p.eum_cert_pem = slurp(m_dir / "pki" / pki::files::eum_cert);
-        p.ci_cert_pems.push_back(slurp(m_dir / "pki" / pki::files::ci_cert));
-        auto r = euicc::virtual_euicc::create(path, p);
+        auto r = test::create_euicc(path, m_dir / "pki");
         EXPECT_TRUE(r) << (r ? "" : r.error().message);
         return path;
     }
 
     rsp::activation_code add(const std::string& iccid)
     {
-        rsp::profile_description d;
-        d.iccid = iccid;
-        d.imsi = "001010123456789";
-        d.ki = *from_hex("000102030405060708090a0b0c0d0e0f");
-        d.opc = *from_hex("cd63cb71954a9f4e48a5994e37a02baf");
-        d.service_provider_name = "OpenRSP Mobile";
-        d.profile_name = "Two nodes";
         smdpp::add_profile_options o;
         o.smdp_address = m_address;
-        auto ac = smdpp::add_profile(*m_inventory, d, o);
+        auto ac = smdpp::add_profile(*m_inventory, test::test_profile(iccid, "Two nodes", ""), o);
         EXPECT_TRUE(ac) << (ac ? "" : ac.error().message);
         return ac ? *ac : rsp::activation_code{};
     }

@@ -2,27 +2,18 @@
 // SM-DP+ on loopback and a virtual eUICC file: --json objects, exit codes 0/1/2, and that refusals change nothing.
 #include "lpa_fixture.h"
 
-#include <nlohmann/json.hpp>
+#include "../../support/process.h"
 
-#include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 using namespace openrsp;
 using openrsp::lpa::test::slurp;
+using openrsp::test::shell_quote;
 using json = nlohmann::json;
 
 namespace {
 
-std::string quote(const std::string& s)
-{
-    std::string out = "'";
-    for (char c : s)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-struct run_result {
-    int code = -1;
-    std::string out, err;
+struct run_result : openrsp::test::run_result {
     [[nodiscard]] json object() const
     {
         auto j = json::parse(out, nullptr, false);
@@ -36,18 +27,10 @@ protected:
     /// Runs `openrsp lpa ARGS` with stdin from /dev/null.
     run_result lpa(const std::string& args)
     {
-        const auto out = m_dir / "stdout.txt", err = m_dir / "stderr.txt";
-        const std::string cmd = quote(OPENRSP_CLI) + " lpa " + args + " < /dev/null > " + quote(out.string()) + " 2> " +
-                                quote(err.string());
-        const int status = std::system(cmd.c_str());
-        run_result r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
+        return {openrsp::test::run_shell(m_dir, shell_quote(OPENRSP_CLI) + " lpa " + args + " < /dev/null")};
     }
-    std::string card() const { return "--euicc " + quote(m_euicc_path); }
-    std::string ca() const { return "--ca " + quote(lpa::test::pki_once().ci()); }
+    std::string card() const { return "--euicc " + shell_quote(m_euicc_path); }
+    std::string ca() const { return "--ca " + shell_quote(lpa::test::pki_once().ci()); }
     static std::string matching_id(const rsp::activation_code& ac) { return ac.matching_id; }
 };
 
@@ -99,7 +82,7 @@ TEST_F(cli, download_by_address_and_matching_id_then_notifications_are_delivered
 TEST_F(cli, download_human_output_shows_metadata_progress_and_delivery)
 {
     const auto ac = add("8949000000000000018");
-    const auto r = lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string()));
+    const auto r = lpa("download --yes " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string()));
     ASSERT_EQ(r.code, 0) << r.err;
     for (const char* want :
          {"operator:   OpenRSP Mobile", "class:      operational", "icon:       none", "Mutual auth",
@@ -111,7 +94,7 @@ TEST_F(cli, without_yes_on_a_non_terminal_the_download_is_a_usage_error_and_noth
 {
     const auto ac = add("8949000000000000018");
     const std::string before = slurp(m_euicc_path);
-    const auto r = lpa("download --json " + card() + " " + ca() + " --ac " + quote(ac.to_string()));
+    const auto r = lpa("download --json " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string()));
     EXPECT_EQ(r.code, 2);
     const auto j = r.object();
     EXPECT_EQ(j["error"]["usage"], true);
@@ -123,7 +106,7 @@ TEST_F(cli, without_yes_on_a_non_terminal_the_download_is_a_usage_error_and_noth
 
     // A CC-protected code without --confirmation-code cannot be asked for either.
     const auto cc = add("8949000000000000026", std::string("1234"));
-    const auto r2 = lpa("download --yes " + card() + " " + ca() + " --ac " + quote(cc.to_string()));
+    const auto r2 = lpa("download --yes " + card() + " " + ca() + " --ac " + shell_quote(cc.to_string()));
     EXPECT_EQ(r2.code, 2) << r2.err;
     EXPECT_NE(r2.err.find("--confirmation-code"), std::string::npos) << r2.err;
 }
@@ -159,7 +142,7 @@ TEST_F(cli, usage_errors_exit_2)
 TEST_F(cli, profile_operations_by_aid_report_their_notifications)
 {
     const auto ac = add("8949000000000000018");
-    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string())).code, 0);
+    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string())).code, 0);
     const auto list = lpa("profile list --json " + card()).object();
     ASSERT_EQ(list["profiles"].size(), 1u);
     EXPECT_EQ(list["profiles"][0]["state"], "disabled");
@@ -215,7 +198,7 @@ TEST_F(cli, default_smdp_and_memory_reset)
     EXPECT_NE(requests("initiateAuthentication")[0].body.find(m_address), std::string::npos);
 
     const auto ac = add("8949000000000000018");
-    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + quote(ac.to_string())).code, 0);
+    ASSERT_EQ(lpa("download --yes " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string())).code, 0);
     const auto reset = lpa("memory-reset --json --yes --operational-profiles " + card());
     ASSERT_EQ(reset.code, 0) << reset.err;
     EXPECT_EQ(reset.object()["result"], "ok");
@@ -231,16 +214,47 @@ TEST_F(cli, no_esim_and_unreachable_smdp_are_sentences_with_a_next_step)
     EXPECT_EQ(none.code, 1);
     EXPECT_TRUE(none.object()["error"]["message"].get<std::string>().starts_with("no eSIM found"));
 
-    const auto missing = lpa("chip info --euicc " + quote((m_dir / "nope.json").string()));
+    const auto missing = lpa("chip info --euicc " + shell_quote((m_dir / "nope.json").string()));
     EXPECT_EQ(missing.code, 1);
     EXPECT_NE(missing.err.find("no eSIM found"), std::string::npos) << missing.err;
 }
 
 TEST_F(cli, stdio_card_serves_the_same_euicc)
 {
-    const std::string stdio = "--card " + quote("stdio:" + std::string(OPENRSP_LPA_STDIO_CARD) + " " + m_euicc_path);
+    const std::string stdio =
+        "--card " + shell_quote("stdio:" + std::string(OPENRSP_LPA_STDIO_CARD) + " " + m_euicc_path);
     const auto r = lpa("chip info --json " + stdio);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.object()["eid"], "89049032123451234512345678901235");
     EXPECT_NE(r.err.find("stdio card ready"), std::string::npos) << "the program's own output is passed on";
+}
+
+TEST_F(cli, profile_and_notification_verbs_run_through_a_stdio_card)
+{
+    // Each verb starts the card program afresh; the eUICC file carries the state from one to the next.
+    const std::string stdio =
+        "--card " + shell_quote("stdio:" + std::string(OPENRSP_LPA_STDIO_CARD) + " " + shell_quote(m_euicc_path));
+    const auto ac = add("8949000000000000018");
+    const auto dl = lpa("download --json --yes " + stdio + " " + ca() + " --ac " + shell_quote(ac.to_string()));
+    ASSERT_EQ(dl.code, 0) << dl.err;
+    EXPECT_EQ(dl.object()["notifications"][0]["delivered"], true);
+    const auto list = lpa("profile list --json " + stdio).object();
+    ASSERT_EQ(list["profiles"].size(), 1u);
+    const std::string aid = list["profiles"][0]["isdpAid"];
+
+    ASSERT_EQ(lpa("profile enable --no-notify " + stdio + " " + aid).code, 0);
+    const auto pending = lpa("notification list --json " + stdio).object();
+    ASSERT_EQ(pending["notifications"].size(), 1u);
+    EXPECT_EQ(pending["notifications"][0]["operation"], "enable");
+    const auto sent = lpa("notification process --json " + stdio + " " + ca());
+    ASSERT_EQ(sent.code, 0) << sent.err;
+    EXPECT_EQ(sent.object()["notifications"][0]["delivered"], true);
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::enabled);
+    EXPECT_TRUE(lpa("profile list --json " + stdio).object()["profiles"][0]["state"] == "enabled");
+
+    // The same file opened directly agrees with what the card program wrote.
+    auto chip = euicc::virtual_euicc::open(m_euicc_path);
+    ASSERT_TRUE(chip);
+    ASSERT_EQ((*chip)->profiles().size(), 1u);
+    EXPECT_TRUE((*chip)->profiles()[0].enabled);
 }

@@ -141,7 +141,7 @@ TEST_F(flow, notifications_are_reported_one_by_one_and_profiles_are_managed_by_a
     // Disabled by ICCID this time; the SM-DP+ is gone, so the notification stays and says why.
     auto disabled = p.es10->disable_profile("8949000000000000018", false);
     ASSERT_TRUE(disabled && disabled->ok());
-    m_server->stop();
+    m_smdp.stop();
     auto kept = lpa::deliver_notifications(*p.es10, *p.http);
     ASSERT_TRUE(kept);
     ASSERT_EQ(kept->size(), 1u);

@@ -1,14 +1,16 @@
 #pragma once
-// Small helpers shared by the integration tests.
+/// \file
+/// \brief File helpers every test suite needs; header-only so suites that link nothing else (the lpac bridge) can
+/// use them too.
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 
-namespace openrsp::integration {
+namespace openrsp::test {
 
 /// Whole file as a string (certificates, keys, the eUICC store for before/after comparisons).
 inline std::string slurp(const std::filesystem::path& p)
@@ -19,12 +21,12 @@ inline std::string slurp(const std::filesystem::path& p)
     return ss.str();
 }
 
-/// A fresh private directory under the system temp folder.
-inline std::filesystem::path make_temp_dir(const std::string& prefix = "openrsp-it")
+/// A fresh private directory under the system temp folder; the prefix names the suite in a leftover directory.
+inline std::filesystem::path make_temp_dir(const std::string& prefix = "openrsp-test")
 {
     std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
     return tmpl;
 }
 
-} // namespace openrsp::integration
+} // namespace openrsp::test
