@@ -239,10 +239,50 @@ int run_bridge(euicc::virtual_euicc& card, std::vector<std::string> argv)
     return wait_child(pid);
 }
 
+/// The card end of lpac's stdio protocol on our own stdin/stdout, for an LPA that runs us as its child (e.g.
+/// `openrsp lpa ... --card stdio:'openrsp euicc stdio --euicc e.json'`). Lines that are not APDU requests are
+/// ignored; EOF ends the session.
+int serve_stdio(euicc::virtual_euicc& card)
+{
+    const auto transport = card.make_transport();
+    euicc::lpac_stdio_responder responder(*transport);
+    std::string line;
+    int c;
+    bool open = true;
+    while (open) {
+        line.clear();
+        while ((c = std::fgetc(stdin)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+        open = c != EOF;
+        std::string_view content = line;
+        if (content.ends_with('\r')) content.remove_suffix(1);
+        if (content.empty()) continue;
+        if (auto reply = responder.handle_line(content)) {
+            reply->push_back('\n');
+            if (std::fwrite(reply->data(), 1, reply->size(), stdout) != reply->size() || std::fflush(stdout) != 0)
+                break; // the LPA went away
+        }
+    }
+    responder.close_all();
+    return 0;
+}
+
 } // namespace
 
 void register_euicc_lpac(CLI::App& euicc_group)
 {
+    auto* serve = euicc_group.add_subcommand(
+        "stdio", "Serve a virtual eUICC on stdin/stdout with lpac's stdio APDU protocol (for an LPA running us as its "
+                 "child)");
+    serve->footer("Example: openrsp lpa profile list --card stdio:'openrsp euicc stdio --euicc euicc.json'\n"
+                  "One JSON request per line in, one reply per line out; the eUICC file is updated as with any "
+                  "other transport.");
+    auto serve_path = std::make_shared<std::string>();
+    serve->add_option("--euicc", *serve_path, "eUICC file")->required();
+    serve->callback([serve_path] {
+        auto card = must(euicc::virtual_euicc::open(*serve_path));
+        throw exit_status{serve_stdio(*card)};
+    });
+
     auto* cmd = euicc_group.add_subcommand(
         "lpac", "Run lpac against a virtual eUICC through lpac's stdio APDU driver (LPAC_APDU=stdio)");
     cmd->footer("Example: openrsp euicc lpac --euicc euicc.json -- /path/to/lpac chip info\n"

@@ -231,9 +231,10 @@ TEST_F(cli, stdio_card_serves_the_same_euicc)
 
 TEST_F(cli, profile_and_notification_verbs_run_through_a_stdio_card)
 {
-    // Each verb starts the card program afresh; the eUICC file carries the state from one to the next.
-    const std::string stdio =
-        "--card " + shell_quote("stdio:" + std::string(OPENRSP_LPA_STDIO_CARD) + " " + shell_quote(m_euicc_path));
+    // The shipped card end, `openrsp euicc stdio`. Each verb starts it afresh; the eUICC file carries the state from
+    // one to the next.
+    const std::string stdio = "--card " + shell_quote("stdio:" + shell_quote(OPENRSP_CLI) + " euicc stdio --euicc " +
+                                                      shell_quote(m_euicc_path));
     const auto ac = add("8949000000000000018");
     const auto dl = lpa("download --json --yes " + stdio + " " + ca() + " --ac " + shell_quote(ac.to_string()));
     ASSERT_EQ(dl.code, 0) << dl.err;
