@@ -155,6 +155,14 @@ client::client(client_config config) : m_impl(std::make_unique<impl>())
         curl_blob anchors{const_cast<char*>(cfg.ca_pem.data()), cfg.ca_pem.size(), CURL_BLOB_COPY};
         ::curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &anchors);
     }
+    if (!cfg.client_cert_pem.empty() && !cfg.client_key_pem.empty()) {
+        curl_blob cert{const_cast<char*>(cfg.client_cert_pem.data()), cfg.client_cert_pem.size(), CURL_BLOB_COPY};
+        curl_blob key{const_cast<char*>(cfg.client_key_pem.data()), cfg.client_key_pem.size(), CURL_BLOB_COPY};
+        ::curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+        ::curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        ::curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+        ::curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     ::curl_easy_setopt(h, CURLOPT_POST, 1L);
     ::curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
     ::curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);

@@ -171,6 +171,9 @@ private:
             lowest().expires_after(m_owner.config().header_timeout);
             m_stream.async_handshake(net::ssl::stream_base::server, [self = self()](error_code ec) {
                 if (ec) return self->close_now();
+                // Once per connection: every request on it carries the same verified identity (or none).
+                if (!self->m_owner.config().client_ca_pem.empty())
+                    self->m_client_cert = detail::verified_client_sha256(self->m_stream.native_handle());
                 self->next_request(true);
             });
         } else {
@@ -263,6 +266,7 @@ private:
             req.headers.push_back({std::string(field.name_string()), std::string(field.value())});
         req.body = std::move(message.body());
         req.remote_address = m_remote;
+        req.client_cert_sha256 = m_client_cert;
 
         response res;
         try {
@@ -356,6 +360,7 @@ private:
     server_core& m_owner;
     Stream m_stream;
     std::string m_remote;
+    std::string m_client_cert; ///< verified client certificate, SHA-256 hex; empty if none
     std::uint64_t m_id = 0;
     beast::flat_buffer m_buffer{64 * 1024};
     std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
@@ -511,8 +516,10 @@ result<std::unique_ptr<server>> server::start(server_config config, handler on_r
 {
     if (!on_request) return fail("an HTTP server needs a request handler");
     std::optional<net::ssl::context> tls;
+    if (!config.client_ca_pem.empty() && config.cert_chain_pem.empty() && config.private_key_pem.empty())
+        return fail("client certificates need TLS: give the server a certificate and key as well");
     if (!config.cert_chain_pem.empty() || !config.private_key_pem.empty()) {
-        auto ctx = detail::make_server_tls_context(config.cert_chain_pem, config.private_key_pem);
+        auto ctx = detail::make_server_tls_context(config.cert_chain_pem, config.private_key_pem, config.client_ca_pem);
         if (!ctx) return ctx.take_error();
         tls.emplace(ctx->release()); // asio takes ownership of the SSL_CTX
     }

@@ -54,7 +54,8 @@ http::response service::impl::handle_es2p(const http::request& req, call_outcome
         return failure(out, error::rsp("1.2.1", "2.1", "Content-Type must be application/json"));
 
     // Authentication before anything else: an unknown caller learns nothing about the function or the profile.
-    auto who = es2p::authenticate_operator(inventory, req.header("Authorization"));
+    // A bearer token, or a TLS client certificate verified to an --operator-ca and registered to an operator.
+    auto who = es2p::authenticate_operator(inventory, req.header("Authorization"), req.client_cert_sha256);
     if (!who) {
         out.failed(who.error());
         if (who.error().subject != "1.1") return json_response(200, rsp::es9p::failure_json(who.error()));
@@ -62,6 +63,7 @@ http::response service::impl::handle_es2p(const http::request& req, call_outcome
         r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"es2plus\""});
         return r;
     }
+    out.operator_id = *who;
     const es2p::order_context ctx{std::move(*who), cfg.address};
 
     switch (out.function) {

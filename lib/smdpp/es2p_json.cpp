@@ -118,6 +118,20 @@ result<json> parse_response(std::string_view text)
 
 } // namespace
 
+namespace {
+
+// An optional boolean member (OpenRSP extensions); 2.1 if present but not a boolean.
+result<std::optional<bool>> optional_bool(const json& j, const char* key)
+{
+    const auto it = j.find(key);
+    if (it == j.end()) return std::optional<bool>{};
+    if (!it->is_boolean())
+        return fail(subject_protocol_format, reason_invalid, std::string("'") + key + "' is not a boolean");
+    return std::optional<bool>{it->get<bool>()};
+}
+
+} // namespace
+
 result<download_order_request> parse_download_order_request(std::string_view text)
 {
     auto j = parse_object(text);
@@ -141,6 +155,9 @@ result<download_order_request> parse_download_order_request(std::string_view tex
     r.profile_type = std::move(*type);
     if (!r.iccid && !r.profile_type)
         return fail(subject_protocol_format, "2.3", "a download order needs an 'iccid' or a 'profileType'");
+    auto again = optional_bool(*j, "allowRedownload");
+    if (!again) return again.take_error();
+    r.allow_redownload = *again;
     return r;
 }
 
@@ -169,6 +186,9 @@ result<confirm_order_request> parse_confirm_order_request(std::string_view text)
     if (flag == j->end()) return fail(subject_protocol_format, reason_missing, "'releaseFlag' is missing");
     if (!flag->is_boolean()) return fail(subject_protocol_format, reason_invalid, "'releaseFlag' is not a boolean");
     r.release_flag = flag->get<bool>();
+    auto again = optional_bool(*j, "allowRedownload");
+    if (!again) return again.take_error();
+    r.allow_redownload = *again;
     return r;
 }
 
@@ -221,6 +241,7 @@ std::string to_json(const download_order_request& m)
     put_optional(j, "eid", m.eid);
     put_optional(j, "iccid", m.iccid);
     put_optional(j, "profileType", m.profile_type);
+    if (m.allow_redownload) j["allowRedownload"] = *m.allow_redownload;
     return j.dump();
 }
 
@@ -231,6 +252,7 @@ std::string to_json(const confirm_order_request& m)
     put_optional(j, "matchingId", m.matching_id);
     put_optional(j, "confirmationCode", m.confirmation_code);
     put_optional(j, "smdsAddress", m.smds_address);
+    if (m.allow_redownload) j["allowRedownload"] = *m.allow_redownload;
     return j.dump();
 }
 

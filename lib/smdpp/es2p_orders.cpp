@@ -1,5 +1,6 @@
 // ES2+ order functions over the inventory (SGP.22 §5.3.1-5.3.4; profile states as in the facts sheet §9.2).
 #include "openrsp/crypto/ec.h"
+#include "openrsp/http/server.h"
 #include "openrsp/smdpp/es2p.h"
 #include "openrsp/smdpp/smdpp.h"
 
@@ -66,6 +67,11 @@ result<download_order_response> download_order(store::inventory& inv, const orde
         auto taken = inv.allocate_by_type(ctx.operator_id, *req.profile_type, to, req.eid.value_or(""));
         if (!taken) return store_error(taken.error());
         if (!*taken) return fail("8.2.5", "3.7", "no Available profile of type '" + *req.profile_type + "' is left");
+        // The profile is this order's now, so setting its policy right after cannot race another order.
+        if (req.allow_redownload) {
+            auto set = inv.set_redownload_policy(**taken, ctx.operator_id, *req.allow_redownload);
+            if (!set) return store_error(set.error());
+        }
         return download_order_response{std::move(**taken)};
     }
     auto p = own_profile(inv, ctx, *req.iccid);
@@ -79,6 +85,7 @@ result<download_order_response> download_order(store::inventory& inv, const orde
     store::order_change c;
     c.to = to;
     c.eid = req.eid.value_or("");
+    c.allow_redownload = req.allow_redownload;
     auto r = inv.update_order(p->iccid, ctx.operator_id, profile_state::available, c);
     if (!r) return store_error(r.error());
     if (*r != store::order_outcome::done)
@@ -111,6 +118,7 @@ result<confirm_order_response> confirm_order(store::inventory& inv, const order_
     store::order_change c;
     c.to = req.release_flag ? profile_state::released : profile_state::confirmed;
     c.matching_id = mid;
+    c.allow_redownload = req.allow_redownload;
     if (req.eid) c.eid = *req.eid;
     // Stored is SHA-256(CC); the eUICC later proves it with SHA-256(SHA-256(CC) || transactionId).
     c.confirmation_code_hash = req.confirmation_code ? crypto::sha256(as_bytes(*req.confirmation_code)) : bytes{};
@@ -166,6 +174,15 @@ result<void> release_profile(store::inventory& inv, const order_context& ctx, co
     return ok();
 }
 
+result<void> set_redownload_policy(store::inventory& inv, const order_context& ctx, std::string_view iccid,
+                                   bool allow)
+{
+    auto done = inv.set_redownload_policy(iccid, ctx.operator_id, allow);
+    if (!done) return store_error(done.error());
+    if (!*done) return unknown_iccid(iccid);
+    return ok();
+}
+
 result<std::string> add_operator(store::inventory& inv, std::string_view name)
 {
     if (name.empty()) return fail("the operator name is empty");
@@ -185,6 +202,39 @@ result<std::string> authenticate_operator(store::inventory& inv, std::string_vie
     if (!who) return store_error(who.error());
     if (!*who) return fail("1.1", "1.1", "the operator token is unknown");
     return std::move(**who);
+}
+
+result<std::string> set_operator_client_certificate(store::inventory& inv, std::string_view name,
+                                                    std::string_view certificate)
+{
+    auto fingerprint = http::certificate_sha256(certificate);
+    if (!fingerprint) return fail("cannot use the client certificate: " + fingerprint.error().message);
+    const auto raw = from_hex(*fingerprint);
+    if (!raw) return fail("cannot use the client certificate: bad fingerprint");
+    OPENRSP_TRY_VOID(inv.set_operator_client_cert(name, *raw));
+    return std::move(*fingerprint);
+}
+
+result<std::string> authenticate_operator(store::inventory& inv, std::string_view authorization,
+                                          std::string_view client_cert_sha256)
+{
+    auto by_token = authenticate_operator(inv, authorization);
+    if (!by_token && by_token.error().subject != "1.1") return by_token; // the store failed
+    std::optional<std::string> by_cert;
+    if (!client_cert_sha256.empty()) {
+        const auto raw = from_hex(client_cert_sha256);
+        if (raw) {
+            auto who = inv.find_operator_by_client_cert(*raw);
+            if (!who) return store_error(who.error());
+            by_cert = std::move(*who);
+        }
+    }
+    if (by_token && by_cert && *by_token != *by_cert)
+        return fail("1.1", "1.2", "the bearer token and the client certificate belong to different operators");
+    if (by_token) return by_token;
+    if (by_cert) return std::move(*by_cert);
+    // A certificate nobody registered (or none at all) gets the same answer as a missing or unknown token.
+    return by_token;
 }
 
 } // namespace openrsp::smdpp::es2p

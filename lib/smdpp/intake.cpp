@@ -2,6 +2,7 @@
 #include "openrsp/crypto/ec.h"
 #include "openrsp/der/der.h"
 #include "openrsp/rsp/tags.h"
+#include "openrsp/smdpp/import.h"
 #include "openrsp/smdpp/smdpp.h"
 
 #include <nlohmann/json.hpp>
@@ -133,8 +134,8 @@ result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp:
     return ac;
 }
 
-result<void> add_inventory_profile(store::inventory& inventory, const rsp::profile_description& d,
-                                   const inventory_profile_options& options)
+result<store::profile_record> make_inventory_record(const rsp::profile_description& d,
+                                                    const inventory_profile_options& options)
 {
     if (options.operator_id.empty()) return fail("a profile for ES2+ orders needs an operator");
     auto p = make_record(d, options.smdp_address);
@@ -142,6 +143,14 @@ result<void> add_inventory_profile(store::inventory& inventory, const rsp::profi
     p->state = store::profile_state::available;
     p->operator_id = options.operator_id;
     p->profile_type = options.profile_type;
+    return p;
+}
+
+result<void> add_inventory_profile(store::inventory& inventory, const rsp::profile_description& d,
+                                   const inventory_profile_options& options)
+{
+    auto p = make_inventory_record(d, options);
+    if (!p) return p.take_error();
     return inventory.add_profile(*p);
 }
 

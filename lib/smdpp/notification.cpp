@@ -157,8 +157,15 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
             store::progress_event event =
                 m.progress_event(iccid, point, (*profile)->eid + ":" + (seq ? to_hex(seq->value) : to_hex(tbs.raw)));
             event.result_data = base64_encode(req.pending_notification);
-            auto r = m.inventory.set_state(iccid, *to, &event);
-            if (!r) return fail("8.8", "4.2", r.error().message);
+            // A deletion ends the order, unless the operator allowed the same eUICC to download it again: then
+            // the store returns it to Released in the same step (store::inventory::record_deletion).
+            if (*to == store::profile_state::deleted) {
+                auto r = m.inventory.record_deletion(iccid, &event);
+                if (!r) return fail("8.8", "4.2", r.error().message);
+            } else {
+                auto r = m.inventory.set_state(iccid, *to, &event);
+                if (!r) return fail("8.8", "4.2", r.error().message);
+            }
             m.progress_queued();
         }
         return ok();

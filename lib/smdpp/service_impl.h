@@ -35,6 +35,8 @@ struct session_state {
 /// What one HTTP call ran and how it ended, for /metrics.
 struct call_outcome {
     function_id function = function_id::other;
+    std::string transaction_id; ///< for the request log, when the call names one
+    std::string operator_id;    ///< ES2+ caller, once authenticated
     const error* failure = nullptr; ///< null on success
     error failure_storage;
     void failed(const error& e)
@@ -50,6 +52,15 @@ struct service::impl {
     store::inventory& inventory;
     std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
     metrics telemetry; ///< what /metrics shows
+
+    // Store-wide gauges for /metrics (profiles, sessions, callbacks by state): one grouped query, reused for a few
+    // seconds so that frequent scrapes by several collectors cost the shared database almost nothing.
+    static constexpr std::chrono::seconds gauges_ttl{5};
+    std::mutex gauges_mutex;
+    std::chrono::steady_clock::time_point gauges_read_at{};
+    std::optional<store::inventory_gauges> gauges_cache;
+    /// The cached gauges, read again when older than gauges_ttl; nullopt if the store does not answer.
+    std::optional<store::inventory_gauges> gauges();
 
     // Parsed certificates by DER. Each download presents its eUICC certificate in authenticateClient and
     // needs its key again for euiccSignature2 and the installation result; parsing costs a public-key import.

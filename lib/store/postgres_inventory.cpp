@@ -4,6 +4,7 @@
 /// compare-and-set) are decided by the guards of a single UPDATE, which PostgreSQL re-checks on the latest
 /// row version when two nodes update the same profile at once.
 
+#include "import_rules.h"
 #include "pg_pool.h"
 #include "sealing.h"
 
@@ -89,11 +90,19 @@ CREATE TABLE progress_callbacks (
 );
 CREATE INDEX progress_callbacks_due ON progress_callbacks(state, next_attempt_at);
 )sql",
+    // v5: per-order re-download policy after the eUICC deleted the profile.
+    "ALTER TABLE profiles ADD COLUMN allow_redownload bigint NOT NULL DEFAULT 0;",
+    // v6: an operator's TLS client certificate (SHA-256 of its DER) for ES2+ over mutual TLS; NULL: tokens only.
+    R"sql(
+ALTER TABLE operators ADD COLUMN client_cert_sha256 bytea;
+CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
+)sql",
 };
 
 #define OPENRSP_PG_PROFILE_COLUMNS                                                                                     \
     "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
-    "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error, kek_id"
+    "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error, kek_id, "   \
+    "allow_redownload"
 // SQLite's strftime('%s','now'): whole seconds, rounded down.
 #define OPENRSP_PG_NOW "floor(extract(epoch FROM now()))::bigint"
 
@@ -190,9 +199,10 @@ constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statement
      "euicc_certificate=CASE WHEN $6=1 THEN NULL ELSE euicc_certificate END, "
      "cc_attempts=CASE WHEN $6=1 THEN 0 ELSE cc_attempts END, "
      "download_attempts=CASE WHEN $6=1 THEN 0 ELSE download_attempts END, "
-     "last_error=CASE WHEN $6=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_PG_NOW
+     "last_error=CASE WHEN $6=1 THEN '' ELSE last_error END, "
+     "allow_redownload=CASE WHEN $6=1 THEN 0 ELSE coalesce($10, allow_redownload) END, updated_at=" OPENRSP_PG_NOW
      " WHERE iccid=$7 AND operator_id=$8 AND state=$9",
-     "tttbiittt"},
+     "tttbiittti"},
     // SKIP LOCKED: a node racing another for the same type takes the next free profile instead of waiting
     // for the other's row and then finding it gone.
     {"openrsp_allocate_by_type",
@@ -281,6 +291,46 @@ std::string event_statement_sql(const event_variant& v)
            " ON CONFLICT (id) DO NOTHING) SELECT cc_attempts FROM changed";
 }
 
+// Bulk import, metrics gauges and the re-download policy: prepared beside the statements above.
+constexpr std::array<statement, 6> extra_statements{{
+    {"openrsp_import_profile",
+     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
+     "profile_type, kek_id, allow_redownload) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+     "ON CONFLICT DO NOTHING",
+     "tttttbbbttti"},
+    {"openrsp_import_find", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
+    {"openrsp_gauges",
+     "SELECT 'p', state, count(*)::bigint FROM profiles GROUP BY state UNION ALL "
+     "SELECT 's', stage, count(*)::bigint FROM sessions WHERE expires_at>$1 GROUP BY stage UNION ALL "
+     "SELECT 'c', state, count(*)::bigint FROM progress_callbacks GROUP BY state",
+     "i"},
+    {"openrsp_record_deletion",
+     "UPDATE profiles SET state=CASE WHEN allow_redownload=1 THEN 'released' ELSE 'deleted' END, "
+     "session_tid=CASE WHEN allow_redownload=1 THEN '' ELSE session_tid END, "
+     "session_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE session_expires_at END, "
+     "download_attempts=CASE WHEN allow_redownload=1 THEN 0 ELSE download_attempts END, "
+     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$1 AND state IN ('downloaded','installed','enabled','disabled') RETURNING state",
+     "t"},
+    // The same with its progress event queued in the one statement, as event_statement_sql does.
+    {"openrsp_record_deletion_event",
+     "WITH changed AS (UPDATE profiles SET state=CASE WHEN allow_redownload=1 THEN 'released' ELSE 'deleted' END, "
+     "session_tid=CASE WHEN allow_redownload=1 THEN '' ELSE session_tid END, "
+     "session_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE session_expires_at END, "
+     "download_attempts=CASE WHEN allow_redownload=1 THEN 0 ELSE download_attempts END, "
+     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_PG_NOW
+     " WHERE iccid=$1 AND state IN ('downloaded','installed','enabled','disabled') "
+     "RETURNING iccid, operator_id, eid, profile_type, state), queued AS (INSERT INTO "
+     "progress_callbacks(id, operator_id, iccid, eid, profile_type, point_id, success, subject, reason, message, "
+     "result_data, event_time, next_attempt_at) SELECT $2, c.operator_id, c.iccid, c.eid, c.profile_type, $3, $4, $5, "
+     "$6, $7, $8, $9, $9 FROM changed c JOIN operators o ON o.name=c.operator_id WHERE o.callback_url<>'' "
+     "ON CONFLICT (id) DO NOTHING) SELECT state FROM changed",
+     "ttiitttti"},
+    {"openrsp_set_redownload",
+     "UPDATE profiles SET allow_redownload=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND operator_id=$3",
+     "itt"},
+}};
+
 Oid type_oid(char t)
 {
     return t == 'b' ? pg::bytea_oid : t == 'i' ? pg::int8_oid : pg::text_oid;
@@ -303,6 +353,12 @@ result<void> prepare(PGconn* c, const std::string& name, const std::string& sql,
     return ok();
 }
 
+// ES2+ over mutual TLS: operators' client certificates (schema v6).
+constexpr std::array<statement, 2> operator_cert_statements{{
+    {"openrsp_set_operator_client_cert", "UPDATE operators SET client_cert_sha256=$1 WHERE name=$2", "bt"},
+    {"openrsp_find_operator_by_client_cert", "SELECT name FROM operators WHERE client_cert_sha256=$1", "b"},
+}};
+
 result<void> prepare_statements(PGconn* c)
 {
     for (const auto& s : statements)
@@ -312,6 +368,10 @@ result<void> prepare_statements(PGconn* c)
         OPENRSP_TRY_VOID(
             prepare(c, event_statement_name(v.base), event_statement_sql(v), std::string(base.types) + event_types));
     }
+    for (const auto& s : extra_statements)
+        OPENRSP_TRY_VOID(prepare(c, s.name, s.sql, s.types));
+    for (const auto& s : operator_cert_statements)
+        OPENRSP_TRY_VOID(prepare(c, s.name, s.sql, s.types));
     return ok();
 }
 
@@ -380,6 +440,7 @@ profile_record read_profile(const PGresult* r, int row)
     p.download_attempts = pg::column_int64(r, row, 15);
     p.last_error = pg::column_text(r, row, 16);
     p.kek_id = pg::column_text(r, row, 17);
+    p.allow_redownload = pg::column_int64(r, row, 18) != 0;
     return p;
 }
 
@@ -524,6 +585,8 @@ public:
         else a.null();
         a.int64(c.confirmation_code_hash ? 1 : 0).int64(c.reset ? 1 : 0);
         a.text(iccid).text(operator_id).text(to_string(from));
+        if (c.allow_redownload) a.int64(*c.allow_redownload ? 1 : 0);
+        else a.null();
         auto r = execute(stmt::update_order, a, "update order");
         if (!r) return r.take_error();
         if (is_error(r->get(), unique_violation)) return order_outcome::matching_id_taken;
@@ -610,6 +673,28 @@ public:
             operator_record{pg::column_text(r->get(), 0, 0), pg::column_text(r->get(), 0, 1)}};
     }
 
+    result<void> set_operator_client_cert(std::string_view name, byte_view cert_sha256) override
+    {
+        auto r = execute_named(operator_cert_statements[0].name, pg::params{}.blob(cert_sha256).text(name),
+                               "set operator client certificate");
+        if (!r) return r.take_error();
+        if (is_error(r->get(), unique_violation))
+            return fail("that client certificate is already registered to another operator");
+        auto n = rows_changed(std::move(*r), "set operator client certificate");
+        if (!n) return n.take_error();
+        if (*n != 1) return fail("there is no operator named " + std::string(name));
+        return ok();
+    }
+
+    result<std::optional<std::string>> find_operator_by_client_cert(byte_view cert_sha256) override
+    {
+        auto r = query_named(operator_cert_statements[1].name, pg::params{}.blob(cert_sha256),
+                             "find operator by client certificate");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<std::string>{};
+        return std::optional<std::string>{pg::column_text(r->get(), 0, 0)};
+    }
+
     result<std::vector<progress_callback>> claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds,
                                                                     std::size_t max) override
     {
@@ -675,6 +760,118 @@ public:
             done_rows += *n;
         }
         return done_rows;
+    }
+
+    result<inventory_gauges> gauges(std::int64_t now) override
+    {
+        auto r = query_named("openrsp_gauges", pg::params{}.int64(now), "count for metrics");
+        if (!r) return r.take_error();
+        inventory_gauges g;
+        for (int i = 0; i < ::PQntuples(r->get()); ++i) {
+            const std::string kind = pg::column_text(r->get(), i, 0);
+            const std::int64_t n = pg::column_int64(r->get(), i, 2);
+            if (kind == "p") {
+                if (auto st = parse_profile_state(pg::column_text(r->get(), i, 1))) g.profiles.emplace_back(*st, n);
+            } else {
+                (kind == "s" ? g.sessions : g.progress_callbacks).emplace_back(pg::column_text(r->get(), i, 1), n);
+            }
+        }
+        return g;
+    }
+
+    result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+                                                        bool all_or_nothing) override
+    {
+        if (m_require_key && !m_sealer.has_key())
+            return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
+        std::vector<profile_record> sealed(batch);
+        for (auto& p : sealed)
+            OPENRSP_TRY_VOID(m_sealer.seal(p));
+        // One connection, one transaction: a batch is imported whole or not at all. No retry on a cut
+        // connection here: the server rolls the open transaction back and a re-run imports the batch again.
+        auto lease = m_pool.acquire();
+        if (!lease) return lease.take_error();
+        auto run = [&](const char* name, const pg::params& a, ExecStatusType expect) -> result<pg::result_ptr> {
+            PGconn* c = lease->get();
+            if (!c) return fail("lost the connection to PostgreSQL at " + m_pool.where() + " (import profiles)");
+            pg::result_ptr r(::PQexecPrepared(c, name, a.count(), a.values(), a.lengths(), a.formats(), 1));
+            if (!r || ::PQresultStatus(r.get()) != expect) {
+                if (::PQstatus(c) == CONNECTION_BAD) lease->discard();
+                return fail("database error (import profiles): " + pg::one_line(::PQerrorMessage(c)));
+            }
+            return r;
+        };
+        auto plain = [&](const char* sql) -> result<void> {
+            PGconn* c = lease->get();
+            if (!c) return fail("lost the connection to PostgreSQL at " + m_pool.where() + " (import profiles)");
+            pg::result_ptr r(::PQexec(c, sql));
+            if (!r || ::PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+                if (::PQstatus(c) == CONNECTION_BAD) lease->discard();
+                return fail("database error (import profiles): " + pg::one_line(::PQerrorMessage(c)));
+            }
+            return ok();
+        };
+        OPENRSP_TRY_VOID(plain("BEGIN"));
+        auto body = [&]() -> result<std::vector<import_outcome>> {
+            std::vector<import_outcome> out;
+            out.reserve(batch.size());
+            for (std::size_t i = 0; i < sealed.size(); ++i) {
+                const profile_record& p = sealed[i];
+                pg::params a;
+                a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid);
+                a.text(p.description_json).blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash);
+                a.text(p.operator_id).text(p.profile_type).text(p.kek_id).int64(p.allow_redownload ? 1 : 0);
+                auto r = run("openrsp_import_profile", a, PGRES_COMMAND_OK);
+                if (!r) return r.take_error();
+                if (std::strcmp(::PQcmdTuples(r->get()), "1") == 0) {
+                    out.push_back(import_outcome::added);
+                    continue;
+                }
+                auto found = run("openrsp_import_find", pg::params{}.text(p.iccid), PGRES_TUPLES_OK);
+                if (!found) return found.take_error();
+                bool same = false;
+                if (::PQntuples(found->get()) == 1) {
+                    profile_record existing = read_profile(found->get(), 0);
+                    OPENRSP_TRY_VOID(m_sealer.unseal(existing));
+                    same = same_import(existing, batch[i]);
+                }
+                out.push_back(same ? import_outcome::present : import_outcome::conflict);
+            }
+            return out;
+        };
+        auto out = body();
+        bool keep = out.has_value();
+        if (keep && all_or_nothing)
+            for (auto o : *out)
+                if (o == import_outcome::conflict) keep = false;
+        if (!keep) {
+            (void)plain("ROLLBACK");
+            return out;
+        }
+        OPENRSP_TRY_VOID(plain("COMMIT"));
+        return out;
+    }
+
+    result<std::optional<profile_state>> record_deletion(std::string_view iccid, const progress_event* event) override
+    {
+        pg::params a;
+        a.text(iccid);
+        if (event) add_event(a, *event);
+        auto r = query_named(event ? "openrsp_record_deletion_event" : "openrsp_record_deletion", a,
+                             "record deletion");
+        if (!r) return r.take_error();
+        if (::PQntuples(r->get()) == 0) return std::optional<profile_state>{};
+        return parse_profile_state(pg::column_text(r->get(), 0, 0));
+    }
+
+    result<bool> set_redownload_policy(std::string_view iccid, std::string_view operator_id, bool allow) override
+    {
+        auto r = execute_named("openrsp_set_redownload", pg::params{}.int64(allow ? 1 : 0).text(iccid).text(operator_id),
+                               "set re-download policy");
+        if (!r) return r.take_error();
+        auto n = rows_changed(std::move(*r), "set re-download policy");
+        if (!n) return n.take_error();
+        return *n == 1;
     }
 
     result<void> set_setting(std::string_view key, std::string_view value) override

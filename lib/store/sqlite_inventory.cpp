@@ -1,3 +1,4 @@
+#include "import_rules.h"
 #include "sealing.h"
 #include "sqlite_migrations.h"
 
@@ -341,6 +342,7 @@ public:
                           "cc_attempts=CASE WHEN ?6=1 THEN 0 ELSE cc_attempts END, "
                           "download_attempts=CASE WHEN ?6=1 THEN 0 ELSE download_attempts END, "
                           "last_error=CASE WHEN ?6=1 THEN '' ELSE last_error END, "
+                          "allow_redownload=CASE WHEN ?6=1 THEN 0 ELSE coalesce(?10, allow_redownload) END, "
                           "updated_at=strftime('%s','now') WHERE iccid=?7 AND operator_id=?8 AND state=?9");
         if (!s) return s.take_error();
         bind_text(*s, 1, to_string(c.to));
@@ -352,6 +354,7 @@ public:
         bind_text(*s, 7, iccid);
         bind_text(*s, 8, operator_id);
         bind_text(*s, 9, to_string(from));
+        if (c.allow_redownload) sqlite3_bind_int(*s, 10, *c.allow_redownload ? 1 : 0);
         const int rc = sqlite3_step(*s);
         if (rc == SQLITE_CONSTRAINT) return order_outcome::matching_id_taken;
         if (rc != SQLITE_DONE) return db_error("update order");
@@ -501,6 +504,34 @@ public:
         return std::optional<operator_record>{operator_record{text(*s, 0), text(*s, 1)}};
     }
 
+    // Client-certificate statements are prepared per call (not cached in m_stmts): one ES2+ request each, and
+    // preparing costs microseconds next to the TLS handshake that produced the certificate.
+    result<void> set_operator_client_cert(std::string_view name, byte_view cert_sha256) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = prepare_raw("UPDATE operators SET client_cert_sha256=? WHERE name=?");
+        if (!s) return s.take_error();
+        bind_blob(s->get(), 1, cert_sha256);
+        bind_text(s->get(), 2, name);
+        const int rc = sqlite3_step(s->get());
+        if (rc == SQLITE_CONSTRAINT) return fail("that client certificate is already registered to another operator");
+        if (rc != SQLITE_DONE) return db_error("set operator client certificate");
+        if (sqlite3_changes(m_db.get()) != 1) return fail("there is no operator named " + std::string(name));
+        return ok();
+    }
+
+    result<std::optional<std::string>> find_operator_by_client_cert(byte_view cert_sha256) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = prepare_raw("SELECT name FROM operators WHERE client_cert_sha256=?");
+        if (!s) return s.take_error();
+        bind_blob(s->get(), 1, cert_sha256);
+        const int rc = sqlite3_step(s->get());
+        if (rc == SQLITE_DONE) return std::optional<std::string>{};
+        if (rc != SQLITE_ROW) return db_error("find operator by client certificate");
+        return std::optional<std::string>{text(s->get(), 0)};
+    }
+
     result<std::vector<progress_callback>> claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds,
                                                                     std::size_t max) override
     {
@@ -601,6 +632,131 @@ public:
             done += static_cast<std::size_t>(sqlite3_changes(m_db.get()));
         }
         return done;
+    }
+
+    result<inventory_gauges> gauges(std::int64_t now) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(40, "SELECT 'p', state, count(*) FROM profiles GROUP BY state UNION ALL "
+                          "SELECT 's', stage, count(*) FROM rsp_sessions.sessions WHERE expires_at>?1 GROUP BY stage "
+                          "UNION ALL SELECT 'c', state, count(*) FROM progress_callbacks GROUP BY state");
+        if (!s) return s.take_error();
+        sqlite3_bind_int64(*s, 1, now);
+        inventory_gauges g;
+        int rc;
+        while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
+            const std::string kind = text(*s, 0);
+            const std::int64_t n = sqlite3_column_int64(*s, 2);
+            if (kind == "p") {
+                if (auto st = parse_profile_state(text(*s, 1))) g.profiles.emplace_back(*st, n);
+            } else {
+                (kind == "s" ? g.sessions : g.progress_callbacks).emplace_back(text(*s, 1), n);
+            }
+        }
+        if (rc != SQLITE_DONE) return db_error("count for metrics");
+        return g;
+    }
+
+    result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+                                                        bool all_or_nothing) override
+    {
+        if (m_require_key && !m_sealer.has_key())
+            return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
+        // Sealing (AES-GCM per row) happens before the write lock is taken.
+        std::vector<profile_record> sealed(batch);
+        for (auto& p : sealed)
+            OPENRSP_TRY_VOID(m_sealer.seal(p));
+        std::lock_guard lock(m_mutex);
+        OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
+        auto body = [&]() -> result<std::vector<import_outcome>> {
+            std::vector<import_outcome> out;
+            out.reserve(batch.size());
+            for (std::size_t i = 0; i < sealed.size(); ++i) {
+                const profile_record& p = sealed[i];
+                // DO NOTHING on any uniqueness clash: the ICCID (a re-run) or a matching ID held by another row.
+                auto s = stmt(41, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, "
+                                  "cc_hash, operator_id, profile_type, kek_id, allow_redownload) "
+                                  "VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+                if (!s) return s.take_error();
+                bind_text(*s, 1, p.iccid);
+                if (p.matching_id.empty()) sqlite3_bind_null(*s, 2);
+                else bind_text(*s, 2, p.matching_id);
+                bind_text(*s, 3, to_string(p.state));
+                bind_text(*s, 4, p.eid);
+                bind_text(*s, 5, p.description_json);
+                bind_blob(*s, 6, p.upp);
+                bind_blob(*s, 7, p.metadata);
+                if (p.confirmation_code_hash.empty()) sqlite3_bind_null(*s, 8);
+                else bind_blob(*s, 8, p.confirmation_code_hash);
+                bind_text(*s, 9, p.operator_id);
+                bind_text(*s, 10, p.profile_type);
+                bind_text(*s, 11, p.kek_id);
+                sqlite3_bind_int(*s, 12, p.allow_redownload ? 1 : 0);
+                if (sqlite3_step(*s) != SQLITE_DONE) return db_error("import profile");
+                if (sqlite3_changes(m_db.get()) == 1) {
+                    out.push_back(import_outcome::added);
+                    continue;
+                }
+                auto existing = find_locked(p.iccid);
+                if (!existing) return existing.take_error();
+                out.push_back(*existing && same_import(**existing, batch[i]) ? import_outcome::present
+                                                                             : import_outcome::conflict);
+            }
+            return out;
+        };
+        auto out = body();
+        bool keep = out.has_value();
+        if (keep && all_or_nothing)
+            for (auto o : *out)
+                if (o == import_outcome::conflict) keep = false;
+        if (!keep) {
+            (void)exec("ROLLBACK");
+            return out;
+        }
+        if (auto c = exec("COMMIT"); !c) {
+            (void)exec("ROLLBACK");
+            return c.take_error();
+        }
+        return out;
+    }
+
+    result<std::optional<profile_state>> record_deletion(std::string_view iccid, const progress_event* event) override
+    {
+        std::lock_guard lock(m_mutex);
+        std::optional<profile_state> now_state;
+        auto r = with_event(iccid, event, [&]() -> result<bool> {
+            auto s = stmt(42, "UPDATE profiles SET "
+                              "state=CASE WHEN allow_redownload=1 THEN 'released' ELSE 'deleted' END, "
+                              "session_tid=CASE WHEN allow_redownload=1 THEN '' ELSE session_tid END, "
+                              "session_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE session_expires_at END, "
+                              "download_attempts=CASE WHEN allow_redownload=1 THEN 0 ELSE download_attempts END, "
+                              "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, "
+                              "updated_at=strftime('%s','now') WHERE iccid=? AND state IN "
+                              "('downloaded','installed','enabled','disabled') RETURNING state");
+            if (!s) return s.take_error();
+            bind_text(*s, 1, iccid);
+            const int rc = sqlite3_step(*s);
+            if (rc == SQLITE_DONE) return false;
+            if (rc != SQLITE_ROW) return db_error("record deletion");
+            now_state = parse_profile_state(text(*s, 0));
+            if (sqlite3_step(*s) != SQLITE_DONE) return db_error("record deletion");
+            return true;
+        });
+        if (!r) return r.take_error();
+        return now_state;
+    }
+
+    result<bool> set_redownload_policy(std::string_view iccid, std::string_view operator_id, bool allow) override
+    {
+        std::lock_guard lock(m_mutex);
+        auto s = stmt(43, "UPDATE profiles SET allow_redownload=?, updated_at=strftime('%s','now') "
+                          "WHERE iccid=? AND operator_id=?");
+        if (!s) return s.take_error();
+        sqlite3_bind_int(*s, 1, allow ? 1 : 0);
+        bind_text(*s, 2, iccid);
+        bind_text(*s, 3, operator_id);
+        if (sqlite3_step(*s) != SQLITE_DONE) return db_error("set re-download policy");
+        return sqlite3_changes(m_db.get()) == 1;
     }
 
     result<void> set_setting(std::string_view key, std::string_view value) override
@@ -707,7 +863,7 @@ private:
     static constexpr const char* columns = "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
                                            "session_tid, session_expires_at, euicc_certificate, updated_at, "
                                            "operator_id, profile_type, cc_attempts, download_attempts, last_error, "
-                                           "kek_id";
+                                           "kek_id, allow_redownload";
     static constexpr const char* sealing_setting = "profile_sealing";
 
     // A statement borrowed from the cache, reset and unbound when the borrow ends.
@@ -773,6 +929,20 @@ private:
         return borrowed(m_stmts[slot].get());
     }
 
+    // The profile with this ICCID, unsealed (caller holds m_mutex).
+    result<std::optional<profile_record>> find_locked(std::string_view iccid)
+    {
+        auto s = stmt(44, "SELECT " + std::string(columns) + " FROM profiles WHERE iccid=?");
+        if (!s) return s.take_error();
+        bind_text(*s, 1, iccid);
+        const int rc = sqlite3_step(*s);
+        if (rc == SQLITE_DONE) return std::optional<profile_record>{};
+        if (rc != SQLITE_ROW) return db_error("read profile");
+        profile_record p = read_profile(*s);
+        OPENRSP_TRY_VOID(m_sealer.unseal(p));
+        return std::optional<profile_record>{std::move(p)};
+    }
+
     result<std::optional<profile_record>> find_one(std::size_t slot, const std::string& sql, std::string_view key)
     {
         std::lock_guard lock(m_mutex);
@@ -808,6 +978,7 @@ private:
         p.download_attempts = sqlite3_column_int64(s, 15);
         p.last_error = text(s, 16);
         p.kek_id = text(s, 17);
+        p.allow_redownload = sqlite3_column_int(s, 18) != 0;
         return p;
     }
 
@@ -844,7 +1015,7 @@ private:
     /// (none for an in-memory inventory). Declared before its statement so the statement is finalized first.
     std::unique_ptr<sqlite3, db_closer> m_relaxed_db;
     stmt_ptr m_reserve_stmt;
-    std::array<stmt_ptr, 40> m_stmts;
+    std::array<stmt_ptr, 48> m_stmts; // slots 40-47: import, gauges, re-download (sqlite_inventory.cpp bottom)
     sealer m_sealer;
     bool m_require_key = false;
 };

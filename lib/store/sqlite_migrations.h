@@ -73,6 +73,13 @@ CREATE TABLE progress_callbacks (
 );
 CREATE INDEX progress_callbacks_due ON progress_callbacks(state, next_attempt_at);
 )sql",
+    // v5: per-order re-download policy after the eUICC deleted the profile.
+    "ALTER TABLE profiles ADD COLUMN allow_redownload INTEGER NOT NULL DEFAULT 0;",
+    // v6: an operator's TLS client certificate (SHA-256 of its DER) for ES2+ over mutual TLS; NULL: tokens only.
+    R"sql(
+ALTER TABLE operators ADD COLUMN client_cert_sha256 BLOB;
+CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
+)sql",
 };
 
 } // namespace openrsp::store::sqlite_schema

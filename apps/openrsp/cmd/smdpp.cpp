@@ -1,4 +1,5 @@
 #include "common.h"
+#include "smdpp_logging.h"
 
 #include "openrsp/http/server.h"
 #include "openrsp/qr/qr.h"
@@ -21,7 +22,8 @@ namespace {
 
 struct serve_args {
     std::vector<std::string> pki_dirs, crls, revoked_lists;
-    std::string db, address, listen = "127.0.0.1:8443";
+    std::string db, address, listen; ///< listen empty: 127.0.0.1 on the port of --address (listen_for)
+    std::vector<std::string> operator_cas;
     unsigned threads = 0;
     bool plain_http = false;
     unsigned session_ttl = 300;
@@ -30,6 +32,7 @@ struct serve_args {
     std::string callback_ca;
     std::string kek;
     std::vector<std::string> old_keks;
+    log_args log; // --log, --log-level, --node-id (smdpp_logging.cpp)
 };
 
 struct add_args {
@@ -50,8 +53,33 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& s)
     }
 }
 
+/// --listen when not given: loopback, on the port the --address names (so `--address host:9443` alone works), else
+/// on 8443.
+std::string listen_for(const std::string& address)
+{
+    std::string_view port;
+    if (address.starts_with('[')) { // [IPv6]:port
+        if (const auto close = address.find(']');
+            close != std::string::npos && address.size() > close + 1 && address[close + 1] == ':')
+            port = std::string_view(address).substr(close + 2);
+    } else if (const auto colon = address.find(':'); colon != std::string::npos && address.rfind(':') == colon) {
+        port = std::string_view(address).substr(colon + 1);
+    }
+    if (port.empty()) return "127.0.0.1:8443";
+    unsigned long n = 0;
+    const bool digits = port.find_first_not_of("0123456789") == std::string_view::npos && port.size() <= 5;
+    if (digits) n = std::stoul(std::string(port));
+    if (!digits || n == 0 || n > 65535)
+        die("--address " + address + " has no valid port after ':'; give host[:port] or --listen ADDRESS:PORT");
+    return "127.0.0.1:" + std::string(port);
+}
+
 void serve(const serve_args& a)
 {
+    // Flag checks first: a refused command line must not touch the inventory (smdp_address below).
+    const auto [bind_address, port] = split_listen(a.listen.empty() ? listen_for(a.address) : a.listen);
+    if (!a.operator_cas.empty() && a.plain_http)
+        die("--operator-ca needs TLS: operators' client certificates cannot be checked with --plain-http");
     auto inventory = must(store::open_inventory(a.db, kek_ring(a.kek, a.old_keks)));
     must(inventory->set_setting("smdp_address", a.address));
     auto creds = must(smdpp::load_credentials(a.pki_dirs));
@@ -60,12 +88,15 @@ void serve(const serve_args& a)
     for (const auto& f : a.revoked_lists)
         must(smdpp::load_revoked_list(creds, f));
     http::server_config sc;
-    std::tie(sc.bind_address, sc.port) = split_listen(a.listen);
+    sc.bind_address = bind_address;
+    sc.port = port;
     sc.threads = a.threads;
     if (!a.plain_http) {
         sc.cert_chain_pem = creds.dptls.cert.pem();
         sc.private_key_pem = creds.dptls.key.private_pem();
     }
+    for (const auto& f : a.operator_cas)
+        sc.client_ca_pem += must(read_text_file(f)) + "\n";
     smdpp::config cfg;
     cfg.address = a.address;
     cfg.session_ttl = std::chrono::seconds(a.session_ttl);
@@ -77,6 +108,7 @@ void serve(const serve_args& a)
     if (!a.callback_ca.empty()) pc.http.ca_pem = must(read_text_file(a.callback_ca));
     smdpp::progress_sender progress(std::move(pc), *inventory);
     cfg.progress_queued = [&progress] { progress.wake(); };
+    cfg.log = open_request_log(a.log);
     smdpp::service service(std::move(cfg), std::move(creds), *inventory);
 
     // Block the stop signals before any thread starts so only sigwait sees them.
@@ -145,7 +177,7 @@ void list(const std::string& db, bool json)
             out.push_back({{"iccid", p.iccid}, {"state", store::to_string(p.state)}, {"matchingId", p.matching_id},
                            {"eid", p.eid}, {"operator", p.operator_id}, {"profileType", p.profile_type},
                            {"downloadAttempts", p.download_attempts}, {"confirmationCodeFailures", p.cc_attempts},
-                           {"lastError", p.last_error}});
+                           {"lastError", p.last_error}, {"allowRedownload", p.allow_redownload}});
         std::printf("%s\n", out.dump().c_str());
         return;
     }
@@ -163,6 +195,7 @@ void list(const std::string& db, bool json)
 void register_smdpp_orders(CLI::App& smdpp);    // smdpp_orders.cpp
 void register_smdpp_callbacks(CLI::App& smdpp); // smdpp_callbacks.cpp
 void register_smdpp_keys(CLI::App& smdpp);      // smdpp_keys.cpp
+void register_smdpp_import(CLI::App& smdpp);    // smdpp_import.cpp
 
 void register_smdpp(CLI::App& app)
 {
@@ -183,7 +216,14 @@ void register_smdpp(CLI::App& app)
                           "File of revoked eUICCs/certificates, lines `eid DIGITS` or `serial HEX` (repeatable)");
     serve_cmd->add_option("--db", s->db, "Inventory: SQLite file path or postgresql:// URL")->required();
     serve_cmd->add_option("--address", s->address, "SM-DP+ address as in activation codes (host[:port])")->required();
-    serve_cmd->add_option("--listen", s->listen, "ADDRESS:PORT to listen on")->capture_default_str();
+    serve_cmd->add_option("--listen", s->listen,
+                          "ADDRESS:PORT to listen on (default: 127.0.0.1 and the port of --address, else 8443)");
+    serve_cmd
+        ->add_option("--operator-ca", s->operator_cas,
+                     "PEM CA certificate(s) issuing ES2+ operators' TLS client certificates (repeatable). TLS then "
+                     "asks for (never requires) a client certificate; one that verifies and is registered with "
+                     "`smdpp operator add --client-cert` authenticates its operator like a bearer token")
+        ->check(CLI::ExistingFile);
     serve_cmd->add_option("--threads", s->threads, "Worker threads (0 = one per core)");
     serve_cmd->add_flag("--plain-http", s->plain_http, "Serve plain HTTP (behind a TLS-terminating proxy)");
     serve_cmd->add_option("--session-ttl", s->session_ttl,
@@ -211,6 +251,7 @@ void register_smdpp(CLI::App& app)
         ->add_option("--old-kek", s->old_keks,
                      "Older key file(s) still accepted for reading during a rotation (see `smdpp rekey`)")
         ->check(CLI::ExistingFile);
+    add_log_options(*serve_cmd, s->log);
     serve_cmd->callback([s] { serve(*s); });
 
     auto a = std::make_shared<add_args>();
@@ -239,6 +280,7 @@ void register_smdpp(CLI::App& app)
     register_smdpp_orders(*smdpp);
     register_smdpp_callbacks(*smdpp);
     register_smdpp_keys(*smdpp);
+    register_smdpp_import(*smdpp);
 }
 
 } // namespace openrsp::cli

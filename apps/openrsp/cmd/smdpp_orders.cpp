@@ -2,12 +2,14 @@
 // (SGP.22 §5.3) run on the inventory directly, as the operator named by --operator.
 #include "common.h"
 
+#include "openrsp/http/server.h"
 #include "openrsp/rsp/activation_code.h"
 #include "openrsp/smdpp/es2p.h"
 #include "openrsp/store/store.h"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -22,6 +24,8 @@ struct order_args {
         final_status = "available";
     bool release = false;
     bool json = false;
+    bool allow_redownload = false; ///< --allow-redownload
+    bool deny_redownload = false;  ///< --deny-redownload (order redownload)
 };
 
 std::optional<std::string> given(const std::string& v)
@@ -78,6 +82,7 @@ void download(const order_args& a)
     r.iccid = given(a.iccid);
     r.eid = given(a.eid);
     r.profile_type = given(a.profile_type);
+    if (a.allow_redownload) r.allow_redownload = true;
     if (!r.iccid && !r.profile_type) die("give --iccid or --profile-type");
     auto out = checked(es2p::download_order(*inv, context(*inv, a), r), a.json);
     print({{"ok", true}, {"iccid", out.iccid}}, a.json,
@@ -97,6 +102,7 @@ void confirm(const order_args& a)
     r.matching_id = given(a.matching_id);
     r.confirmation_code = given(a.confirmation_code);
     r.release_flag = a.release;
+    if (a.allow_redownload) r.allow_redownload = true;
     auto out = checked(es2p::confirm_order(*inv, ctx, r), a.json);
     rsp::activation_code ac;
     ac.smdp_address = out.smdp_address;
@@ -130,6 +136,16 @@ void cancel(const order_args& a)
           "cancelled the order for " + a.iccid + "; the profile is " + a.final_status);
 }
 
+void set_redownload(const order_args& a)
+{
+    if (a.allow_redownload == a.deny_redownload) die("give --allow-redownload or --deny-redownload");
+    auto inv = must(store::open_inventory(a.db));
+    checked(es2p::set_redownload_policy(*inv, context(*inv, a), a.iccid, a.allow_redownload), a.json);
+    print({{"ok", true}, {"iccid", a.iccid}, {"allowRedownload", a.allow_redownload}}, a.json,
+          a.allow_redownload ? "after a deletion on the eUICC, " + a.iccid + " returns to Released for the same EID"
+                             : "a deletion on the eUICC ends the order for " + a.iccid);
+}
+
 void release(const order_args& a)
 {
     auto inv = must(store::open_inventory(a.db));
@@ -154,16 +170,41 @@ CLI::App* order_command(CLI::App& group, const char* name, const char* help, std
 
 void register_smdpp_orders(CLI::App& smdpp)
 {
-    auto* op = smdpp.add_subcommand("operator", "ES2+ operators (bearer tokens)");
+    auto* op = smdpp.add_subcommand("operator", "ES2+ operators (bearer tokens or TLS client certificates)");
     op->require_subcommand(1);
     auto op_args = std::make_shared<std::pair<std::string, std::string>>();
     auto op_json = std::make_shared<bool>(false);
+    auto op_cert = std::make_shared<std::string>();
     auto* add = op->add_subcommand("add", "Register an operator and print its bearer token (shown only once)");
     add->add_option("--db", op_args->first, "Inventory: SQLite file path or postgresql:// URL")->required();
     add->add_option("--name", op_args->second, "Operator name (owner of its profiles)")->required();
+    add->add_option("--client-cert", *op_cert,
+                    "The operator's TLS client certificate (PEM or DER, issued by a `smdpp serve --operator-ca`): "
+                    "it authenticates with that instead of a token (its SHA-256 is stored; no token is printed)")
+        ->check(CLI::ExistingFile);
     add->add_flag("--json", *op_json, "Print the result as one JSON object");
-    add->callback([op_args, op_json] {
+    add->callback([op_args, op_json, op_cert] {
         auto inv = must(store::open_inventory(op_args->first));
+        if (!op_cert->empty()) {
+            // Every check before the operator is added, so a refused certificate leaves no operator behind.
+            const std::string cert = must(read_text_file(*op_cert));
+            auto hashed = http::certificate_sha256(cert);
+            if (!hashed) refuse(error::plain(*op_cert + ": " + hashed.error().message), *op_json);
+            const std::string fingerprint = *hashed;
+            const auto holder = checked(inv->find_operator_by_client_cert(*from_hex(fingerprint)), *op_json);
+            if (holder)
+                refuse(error::plain("that client certificate is already registered to operator " + *holder), *op_json);
+            (void)checked(es2p::add_operator(*inv, op_args->second), *op_json);
+            checked(es2p::set_operator_client_certificate(*inv, op_args->second, cert), *op_json);
+            print({{"ok", true}, {"operator", op_args->second}, {"clientCertSha256", fingerprint}}, *op_json,
+                  fingerprint);
+            if (!*op_json)
+                std::fprintf(stderr,
+                             "operator %s added; it authenticates on ES2+ with the client certificate of that "
+                             "SHA-256 (serve with --operator-ca naming its CA).\n",
+                             op_args->second.c_str());
+            return;
+        }
         const std::string token = checked(es2p::add_operator(*inv, op_args->second), *op_json);
         print({{"ok", true}, {"operator", op_args->second}, {"token", token}}, *op_json, token);
         if (!*op_json)
@@ -173,6 +214,26 @@ void register_smdpp_orders(CLI::App& smdpp)
                          op_args->second.c_str());
     });
 
+    auto cert_args = std::make_shared<std::array<std::string, 3>>(); // db, name, certificate file
+    auto cert_json = std::make_shared<bool>(false);
+    auto* set_cert = op->add_subcommand(
+        "set-client-cert", "Register (or replace, e.g. on renewal) an operator's TLS client certificate for ES2+");
+    set_cert->add_option("--db", (*cert_args)[0], "Inventory: SQLite file path or postgresql:// URL")->required();
+    set_cert->add_option("--name", (*cert_args)[1], "Operator name")->required();
+    set_cert->add_option("--client-cert", (*cert_args)[2], "Client certificate file (PEM or DER)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    set_cert->add_flag("--json", *cert_json, "Print the result as one JSON object");
+    set_cert->callback([cert_args, cert_json] {
+        auto inv = must(store::open_inventory((*cert_args)[0]));
+        const std::string cert = must(read_text_file((*cert_args)[2]));
+        auto set = es2p::set_operator_client_certificate(*inv, (*cert_args)[1], cert);
+        if (!set) refuse(error::plain((*cert_args)[2] + ": " + set.error().message), *cert_json);
+        const std::string fingerprint = *set;
+        print({{"ok", true}, {"operator", (*cert_args)[1]}, {"clientCertSha256", fingerprint}}, *cert_json,
+              fingerprint);
+    });
+
     auto* order = smdpp.add_subcommand("order", "ES2+ orders (SGP.22 §5.3) on the inventory, as one operator");
     order->require_subcommand(1);
     std::shared_ptr<order_args> a;
@@ -180,6 +241,9 @@ void register_smdpp_orders(CLI::App& smdpp)
     d->add_option("--iccid", a->iccid, "The profile to order");
     d->add_option("--profile-type", a->profile_type, "Or any Available profile of this type");
     d->add_option("--eid", a->eid, "Link the order to this eUICC (32 digits)");
+    d->add_flag("--allow-redownload", a->allow_redownload,
+                "After the eUICC deletes the profile, let the same EID download it again (default: the deletion "
+                "ends the order)");
     d->callback([a] { download(*a); });
 
     auto* c = order_command(*order, "confirm", "ConfirmOrder: -> Confirmed, or Released with --release", a);
@@ -189,7 +253,16 @@ void register_smdpp_orders(CLI::App& smdpp)
     c->add_option("--confirmation-code", a->confirmation_code, "Require this confirmation code at download");
     c->add_option("--address", a->address, "SM-DP+ address for the activation code (default: the serving one)");
     c->add_flag("--release", a->release, "Release for download at once (releaseFlag)");
+    c->add_flag("--allow-redownload", a->allow_redownload,
+                "After the eUICC deletes the profile, let the same EID download it again");
     c->callback([a] { confirm(*a); });
+
+    auto* rd = order_command(*order, "redownload",
+                             "Re-download policy of an order: may the same EID download it again after a deletion?", a);
+    rd->add_option("--iccid", a->iccid, "The ordered profile")->required();
+    rd->add_flag("--allow-redownload", a->allow_redownload, "Allow it (takes effect at the next deletion)");
+    rd->add_flag("--deny-redownload", a->deny_redownload, "Forbid it: a deletion ends the order (the default)");
+    rd->callback([a] { set_redownload(*a); });
 
     auto* x = order_command(*order, "cancel", "CancelOrder: the profile goes back to Available or to Unavailable", a);
     x->add_option("--iccid", a->iccid, "The ordered profile")->required();

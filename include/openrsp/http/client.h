@@ -18,6 +18,10 @@ namespace openrsp::http {
 struct client_config {
     /// Trust anchors as PEM text (e.g. the GSMA CI certificates). Empty: the system's default store.
     std::string ca_pem{};
+    /// TLS client certificate (PEM, then any intermediates) and its PEM private key, for servers that authenticate
+    /// clients by certificate (ES2+ operators). Both empty: no client certificate.
+    std::string client_cert_pem{};
+    std::string client_key_pem{};
     /// Check the server certificate chain and host name. Only tests should turn this off.
     bool verify_peer = true;
     std::chrono::milliseconds connect_timeout{5000};

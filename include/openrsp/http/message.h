@@ -25,6 +25,10 @@ struct request {
     std::string body{};
     /// Peer IP address (no port), for logs and rate limiting.
     std::string remote_address{};
+    /// Identity of the TLS client certificate: SHA-256 of its DER, lower-case hex (see certificate_sha256()). Set
+    /// only when the server was given client CAs (server_config::client_ca_pem) and the certificate the client
+    /// presented verified to one of them; empty for plain HTTP, no certificate, or one that did not verify.
+    std::string client_cert_sha256{};
 
     /// \brief Value of header `name` (case-insensitive); empty if absent.
     [[nodiscard]] std::string_view header(std::string_view name) const { return find_header(headers, name); }

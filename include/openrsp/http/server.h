@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace openrsp::http {
 
@@ -30,6 +31,11 @@ struct server_config {
     std::string cert_chain_pem{};
     /// PEM private key of the first certificate.
     std::string private_key_pem{};
+    /// PEM certificates of the CAs that issue client certificates (ES2+ operators). Non-empty: the TLS server asks
+    /// for a client certificate without requiring one (phones have none), and a client certificate that does not
+    /// verify to these CAs does not end the handshake either: the request just carries no identity
+    /// (request::client_cert_sha256 empty). Empty: no client certificate is asked for.
+    std::string client_ca_pem{};
     /// Larger bodies get 413.
     std::size_t max_body_bytes = 1 << 20;
     /// Time allowed for the TLS handshake and for a request's headers once they start arriving.
@@ -43,6 +49,11 @@ struct server_config {
     /// Connections beyond this are accepted and closed at once.
     std::size_t max_connections = 20000;
 };
+
+/// \brief The identity a verified TLS client certificate gives a request: SHA-256 over the certificate's DER,
+/// lower-case hex (64 characters). It names that one certificate; a renewed certificate has another.
+/// \param pem_or_der a PEM certificate (the first one is used) or DER bytes.
+result<std::string> certificate_sha256(std::string_view pem_or_der);
 
 /// \brief A running server. Stops and joins its threads on destruction.
 class server final {

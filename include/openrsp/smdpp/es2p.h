@@ -31,6 +31,9 @@ struct download_order_request {
     std::optional<std::string> eid;
     std::optional<std::string> iccid;
     std::optional<std::string> profile_type;
+    /// OpenRSP extension "allowRedownload": after the eUICC deletes the profile, the same EID may download it again
+    /// (default: no, the order ends with the deletion).
+    std::optional<bool> allow_redownload{};
 };
 struct download_order_response {
     std::string iccid;
@@ -47,6 +50,7 @@ struct confirm_order_request {
     std::optional<std::string> confirmation_code;
     std::optional<std::string> smds_address; ///< accepted; this SM-DP+ registers no SM-DS events (no ES12)
     bool release_flag = false;
+    std::optional<bool> allow_redownload{}; ///< OpenRSP extension "allowRedownload", as in DownloadOrder
 };
 struct confirm_order_response {
     std::optional<std::string> eid;
@@ -109,11 +113,27 @@ result<confirm_order_response> confirm_order(store::inventory& inventory, const 
 result<void> cancel_order(store::inventory& inventory, const order_context& ctx, const cancel_order_request& req);
 /// Confirmed -> Released; other states 8.2 / 3.5.
 result<void> release_profile(store::inventory& inventory, const order_context& ctx, const release_profile_request& req);
+/// Sets whether the order may be downloaded again after the eUICC deleted the profile (any state; takes effect at
+/// the next delete notification). Unknown or foreign ICCID: 8.2.1 / 3.9.
+result<void> set_redownload_policy(store::inventory& inventory, const order_context& ctx, std::string_view iccid,
+                                   bool allow);
 
 /// \brief Registers an operator and returns its new bearer token (32 random bytes, hex). Only SHA-256 of the token
 /// is stored, so it is shown once.
 result<std::string> add_operator(store::inventory& inventory, std::string_view name);
 /// \brief The operator named by an `Authorization: Bearer <token>` header value; 1.1 / 1.1 when absent or unknown.
 result<std::string> authenticate_operator(store::inventory& inventory, std::string_view authorization);
+
+/// \brief Registers `certificate` (PEM or DER) as the TLS client certificate operator `name` authenticates with on
+/// ES2+ (mutual TLS), replacing an earlier one, and returns its identity: SHA-256 of the DER, lower-case hex
+/// (http::certificate_sha256). The certificate must also be issued by a CA given to `smdpp serve --operator-ca`.
+result<std::string> set_operator_client_certificate(store::inventory& inventory, std::string_view name,
+                                                    std::string_view certificate);
+
+/// \brief The operator of an ES2+ request: the one named by a valid bearer token, else the one holding the verified
+/// TLS client certificate `client_cert_sha256` (http::request::client_cert_sha256; empty when none verified).
+/// Neither known: 1.1 / 1.1 as for a missing token. A token and a certificate of two different operators: 1.1 / 1.2.
+result<std::string> authenticate_operator(store::inventory& inventory, std::string_view authorization,
+                                          std::string_view client_cert_sha256);
 
 } // namespace openrsp::smdpp::es2p

@@ -24,6 +24,8 @@ struct response;
 
 namespace openrsp::smdpp {
 
+class request_log; // request_log.h
+
 /// \brief DPauth and DPpb under one CI (SGP.22 §4.5.2): what the SM-DP+ signs with towards eUICCs of that CI.
 struct certificate_set {
     pki::credential dpauth;
@@ -77,6 +79,8 @@ struct config {
     std::function<std::int64_t()> now;
     /// Called after a state change queued an ES2+ progress callback (wakes the progress_sender); may be empty.
     std::function<void()> progress_queued;
+    /// One structured line per ES9+/ES2+ call (request_log.h); none when empty.
+    std::shared_ptr<request_log> log;
 };
 
 /// \brief Counters for logs and benchmarks.

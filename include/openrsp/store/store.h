@@ -46,6 +46,8 @@ struct profile_record {
     /// True when the row is sealed under a key this store was not given: description_json and upp are then empty
     /// (listing and order steps work, a download does not).
     bool secrets_sealed = false;
+    /// The order may be downloaded again after the eUICC deleted the profile (same EID; see record_deletion).
+    bool allow_redownload = false;
 };
 
 /// \brief One ES2+ order step (SGP.22 §5.3), applied by inventory::update_order as one compare-and-set.
@@ -57,6 +59,7 @@ struct order_change {
     /// Back to the inventory (CancelOrder): clears EID, matching ID, confirmation code, session, counters and
     /// last error, so the profile can be ordered afresh.
     bool reset = false;
+    std::optional<bool> allow_redownload{}; ///< set the order's re-download policy when present (reset clears it)
 };
 
 /// \brief How an update_order ended.
@@ -101,6 +104,20 @@ struct progress_callback {
 struct operator_record {
     std::string name;
     std::string callback_url; ///< where HandleDownloadProgressInfo goes; empty: the operator gets none
+};
+
+/// \brief How one profile of an import batch ended (inventory::import_profiles).
+enum class import_outcome {
+    added,    ///< new in the inventory
+    present,  ///< the ICCID is there with the same description, package, owner and type (a re-run): left as is
+    conflict, ///< the ICCID is there with other data, owner or type (or sealed under a key not given): left as is
+};
+
+/// \brief Counts for /metrics, read together by one grouped query.
+struct inventory_gauges {
+    std::vector<std::pair<profile_state, std::int64_t>> profiles;          ///< by state
+    std::vector<std::pair<std::string, std::int64_t>> sessions;            ///< live RSP sessions by stage
+    std::vector<std::pair<std::string, std::int64_t>> progress_callbacks; ///< by state (pending, delivered...)
 };
 
 struct session_record {
@@ -182,6 +199,11 @@ public:
     /// sentence for an unknown operator.
     virtual result<void> set_operator_callback(std::string_view name, std::string_view url) = 0;
     virtual result<std::optional<operator_record>> find_operator_by_name(std::string_view name) = 0;
+    /// Sets (replacing any earlier one) the TLS client certificate the operator authenticates with on ES2+, by its
+    /// SHA-256. Fails with a sentence for an unknown operator or a certificate another operator already holds.
+    virtual result<void> set_operator_client_cert(std::string_view name, byte_view cert_sha256) = 0;
+    /// The operator holding the client certificate with that SHA-256, if any.
+    virtual result<std::optional<std::string>> find_operator_by_client_cert(byte_view cert_sha256) = 0;
 
     /// Progress callbacks (the outbox). A sender claims due ones (pending, next_attempt_at <= now, no live lease) for
     /// `lease_seconds`, so several nodes sending from one database do not post the same callback at once; a sender
@@ -197,6 +219,25 @@ public:
 
     /// Profiles per state, for /metrics.
     virtual result<std::vector<std::pair<profile_state, std::int64_t>>> count_by_state() = 0;
+    /// Profiles by state, sessions live at `now` by stage and progress callbacks by state, in one query.
+    virtual result<inventory_gauges> gauges(std::int64_t now) = 0;
+
+    /// Bulk intake: adds a batch in one transaction, each profile as add_profile would (sealed under the ring's
+    /// first key). Idempotent: an ICCID already there with the same data is `present`, with other data a
+    /// `conflict`; neither is changed. With `all_or_nothing` a conflict rolls the whole batch back (the outcomes
+    /// still say which profiles conflicted). One outcome per profile, in order.
+    virtual result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+                                                                bool all_or_nothing) = 0;
+
+    /// A delete notification from the eUICC holding the profile (SGP.22 §5.6.4 / §5.3.5): the profile becomes
+    /// Deleted, a final state, or, if its order allows re-download, Released again for the same EID (matching ID,
+    /// EID binding and confirmation code kept; session and download attempts cleared). Only a profile on an
+    /// eUICC (Downloaded, Installed, Enabled, Disabled) changes, so a delete notification sent again after a
+    /// re-download was started does not undo it. Returns the new state, nullopt if nothing changed.
+    virtual result<std::optional<profile_state>> record_deletion(std::string_view iccid,
+                                                                 const progress_event* event = nullptr) = 0;
+    /// Sets an order's re-download policy; false if the operator owns no profile with that ICCID.
+    virtual result<bool> set_redownload_policy(std::string_view iccid, std::string_view operator_id, bool allow) = 0;
 
     /// Key rotation: re-seals up to `max` profiles not yet sealed under the ring's first key (rows in clear
     /// included); returns how many. Run until it returns 0. Fails if a row's key is not in the ring.

@@ -16,4 +16,11 @@ struct cert_and_key {
 /// \param group OpenSSL curve name, e.g. "P-256" or "brainpoolP256r1".
 cert_and_key make_self_signed(const std::string& group = "P-256");
 
+/// \brief A P-256 CA certificate (CA:TRUE, keyCertSign) named `cn`, valid for a day.
+cert_and_key make_ca(const std::string& cn);
+
+/// \brief A P-256 end-entity certificate for `cn` issued by `ca`, valid for a day, with extendedKeyUsage
+/// `eku` ("clientAuth" for an operator's TLS client certificate, "serverAuth" for a server).
+cert_and_key make_issued(const cert_and_key& ca, const std::string& cn, const std::string& eku = "clientAuth");
+
 } // namespace openrsp::http::test

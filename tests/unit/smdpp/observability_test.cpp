@@ -38,7 +38,7 @@ TEST_P(observability, metrics_count_requests_errors_downloads_and_latency)
     http::request bad;
     bad.method = "POST";
     bad.target = "/gsma/rsp2/es9plus/getBoundProfilePackage";
-    bad.headers = {{"Content-Type", "application/json"}};
+    bad.headers = {{"Content-Type", "application/json"}, {"X-Admin-Protocol", "gsma/rsp/v2.2.2"}};
     bad.body = R"({"transactionId":"0011","prepareDownloadResponse":"vyEA"})";
     ASSERT_EQ(m_service->handle_http(bad).status, 200);
 
