@@ -10,6 +10,7 @@
 //   HTTP edge (JSON, base64, DER, SQLite, crypto), TLS excluded; the eUICC's work is not counted.
 // tls_handshake_server_cpu: server-side CPU of one TLS 1.3 handshake with the DPtls certificate (in memory).
 // Budget: (smdpp_download_cpu + tls_handshake_server_cpu) <= 1.5 x ec_ops_per_download.
+#include "http/tls_context.h" // internal: the server's own SSL_CTX
 #include "openrsp/crypto/ec.h"
 #include "openrsp/euicc/virtual_euicc.h"
 #include "openrsp/http/message.h"
@@ -210,21 +211,18 @@ struct ssl_free {
     void operator()(SSL* s) const { SSL_free(s); }
 };
 
+// The server side is the SM-DP+'s own TLS context (lib/http), so the figure moves with its settings (tickets,
+// groups, ciphers). Arg 0: the client offers only P-256 (the curve SGP.22 mandates); arg 1: it offers X25519 first,
+// as curl, lpac and Android do, and the server takes that key share.
 void BM_tls_handshake_server_cpu(benchmark::State& state)
 {
-    std::unique_ptr<SSL_CTX, ssl_ctx_free> server_ctx(SSL_CTX_new(TLS_server_method()));
+    auto server_ctx = http::detail::make_server_tls_context(slurp(env().pki_file(pki::files::dptls_cert)),
+                                                            slurp(env().pki_file(pki::files::dptls_key)));
+    if (!server_ctx) std::exit(3);
     std::unique_ptr<SSL_CTX, ssl_ctx_free> client_ctx(SSL_CTX_new(TLS_client_method()));
-    if (SSL_CTX_use_certificate_file(server_ctx.get(), env().pki_file(pki::files::dptls_cert).c_str(),
-                                     SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_use_PrivateKey_file(server_ctx.get(), env().pki_file(pki::files::dptls_key).c_str(),
-                                    SSL_FILETYPE_PEM) != 1)
-        std::exit(3);
-    SSL_CTX_set1_groups_list(server_ctx.get(), "P-256");
-    SSL_CTX_set1_groups_list(client_ctx.get(), "P-256");
-    SSL_CTX_set_session_cache_mode(server_ctx.get(), SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_num_tickets(server_ctx.get(), 0);
+    SSL_CTX_set1_groups_list(client_ctx.get(), state.range(0) == 0 ? "P-256" : "X25519:P-256");
     for (auto _ : state) {
-        std::unique_ptr<SSL, ssl_free> server(SSL_new(server_ctx.get()));
+        std::unique_ptr<SSL, ssl_free> server(SSL_new(server_ctx->get()));
         std::unique_ptr<SSL, ssl_free> client(SSL_new(client_ctx.get()));
         BIO* a = nullptr;
         BIO* b = nullptr;
@@ -244,7 +242,7 @@ void BM_tls_handshake_server_cpu(benchmark::State& state)
         state.SetIterationTime(server_cpu);
     }
 }
-BENCHMARK(BM_tls_handshake_server_cpu)->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_tls_handshake_server_cpu)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseManualTime();
 
 } // namespace
 

@@ -4,10 +4,12 @@ target_compile_features(openrsp_build_flags INTERFACE cxx_std_20)
 target_compile_options(openrsp_build_flags INTERFACE -Wall -Wextra -Wpedantic)
 if(OPENRSP_WERROR)
     target_compile_options(openrsp_build_flags INTERFACE -Werror)
-    # GCC 12 at -O3 reports false positives inside libstdc++ (GCC bugs 105329, 106199, 107852): warn, don't fail.
+    # GCC 12 at -O3 reports false positives inside libstdc++ (GCC bugs 105329, 106199, 107852; 107138 for
+    # std::optional<std::string> "maybe uninitialized"): warn, don't fail.
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
         target_compile_options(openrsp_build_flags INTERFACE -Wno-error=restrict -Wno-error=stringop-overread
-                                                             -Wno-error=stringop-overflow -Wno-error=array-bounds)
+                                                             -Wno-error=stringop-overflow -Wno-error=array-bounds
+                                                             -Wno-error=maybe-uninitialized)
     endif()
 endif()
 if(OPENRSP_SANITIZE)
