@@ -7,11 +7,14 @@
 #include <ZXing/ReadBarcode.h>
 #include <png.h>
 #include <qrencode.h>
+#include <turbojpeg.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -122,6 +125,73 @@ std::string render_terminal(std::string_view text)
     return out;
 }
 
+namespace {
+
+/// The first QR code in an 8-bit grayscale bitmap, as raw bytes.
+result<std::string> decode_gray(const std::uint8_t* pixels, int width, int height, const std::string& path)
+{
+    const ZXing::ImageView view(pixels, width, height, ZXing::ImageFormat::Lum);
+    auto hints = ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(true);
+    const ZXing::Result found = ZXing::ReadBarcode(view, hints);
+    if (!found.isValid()) return fail("no QR code found in " + path);
+    // The raw bytes, not a character-set guess: write_png stores the text as-is in byte mode.
+    const auto& content = found.bytes();
+    return std::string(content.begin(), content.end());
+}
+
+struct tj_closer {
+    void operator()(void* handle) const { ::tjDestroy(handle); }
+};
+
+/// A phone screenshot or camera photo of a QR code is often a JPEG; decoded to grayscale by libjpeg-turbo.
+result<std::string> read_jpeg(const std::string& path, const std::vector<unsigned char>& data)
+{
+    const std::unique_ptr<void, tj_closer> tj(::tjInitDecompress());
+    if (!tj) return fail("cannot read image " + path + ": the JPEG decoder could not start");
+    int width = 0;
+    int height = 0;
+    int subsampling = 0;
+    int colorspace = 0;
+    if (::tjDecompressHeader3(tj.get(), data.data(), static_cast<unsigned long>(data.size()), &width, &height,
+                              &subsampling, &colorspace) != 0)
+        return fail("cannot read image " + path + ": " + ::tjGetErrorStr2(tj.get()));
+    if (width <= 0 || height <= 0 || static_cast<std::uint32_t>(width) > max_image_side ||
+        static_cast<std::uint32_t>(height) > max_image_side)
+        return fail("cannot read image " + path + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                    " pixels is outside the supported size");
+    std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
+    // A truncated or slightly damaged file still decodes what is there (a warning); only a fatal error stops.
+    if (::tjDecompress2(tj.get(), data.data(), static_cast<unsigned long>(data.size()), pixels.data(), width, 0,
+                        height, TJPF_GRAY, TJFLAG_ACCURATEDCT) != 0 &&
+        ::tjGetErrorCode(tj.get()) == TJERR_FATAL)
+        return fail("cannot read image " + path + ": " + ::tjGetErrorStr2(tj.get()));
+    return decode_gray(pixels.data(), width, height, path);
+}
+
+} // namespace
+
+result<std::string> read_image(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("cannot read image " + path + ": " + std::strerror(errno));
+    unsigned char magic[8] = {};
+    in.read(reinterpret_cast<char*>(magic), sizeof magic);
+    if (in.gcount() >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
+        in.seekg(0, std::ios::end);
+        const auto size = static_cast<std::streamoff>(in.tellg());
+        constexpr std::streamoff max_file = 64LL * 1024 * 1024;
+        if (size > max_file) return fail("cannot read image " + path + ": larger than 64 MiB");
+        in.seekg(0);
+        std::vector<unsigned char> data(static_cast<std::size_t>(size));
+        if (!in.read(reinterpret_cast<char*>(data.data()), size))
+            return fail("cannot read image " + path + ": " + std::strerror(errno));
+        return read_jpeg(path, data);
+    }
+    static constexpr unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (in.gcount() == 8 && std::memcmp(magic, png_magic, 8) == 0) return read_png(path);
+    return fail("cannot read image " + path + ": it is neither a PNG nor a JPEG file");
+}
+
 result<std::string> read_png(const std::string& path)
 {
     png_image image{};
@@ -145,14 +215,7 @@ result<std::string> read_png(const std::string& path)
         return fail("cannot read image " + path + ": " + image.message);
     }
 
-    const ZXing::ImageView view(pixels.data(), static_cast<int>(image.width), static_cast<int>(image.height),
-                                ZXing::ImageFormat::Lum);
-    auto hints = ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(true);
-    const ZXing::Result found = ZXing::ReadBarcode(view, hints);
-    if (!found.isValid()) return fail("no QR code found in " + path);
-    // The raw bytes, not a character-set guess: write_png stores the text as-is in byte mode.
-    const auto& content = found.bytes();
-    return std::string(content.begin(), content.end());
+    return decode_gray(pixels.data(), static_cast<int>(image.width), static_cast<int>(image.height), path);
 }
 
 } // namespace openrsp::qr

@@ -57,7 +57,7 @@ rsp::activation_code activation_code(const download_args& a, lpa::es10_client& e
     if (!a.ac.empty() || !a.qr_image.empty()) {
         std::string text = a.ac;
         if (!a.qr_image.empty()) {
-            auto decoded = qr::read_png(a.qr_image);
+            auto decoded = qr::read_image(a.qr_image);
             if (!decoded) usage("cannot read an activation code from " + a.qr_image + ": " + decoded.error().message);
             text = *decoded;
         }
@@ -185,7 +185,7 @@ void register_download(CLI::App* lpa)
     add_http_options(dl, d->http, true);
     add_json_option(dl, d->json);
     dl->add_option("--ac", d->ac, "Activation code (LPA:1$address$matchingId)");
-    dl->add_option("--qr", d->qr_image, "Image (PNG) of the activation code QR")->check(CLI::ExistingFile);
+    dl->add_option("--qr", d->qr_image, "Image (PNG or JPEG) of the activation code QR")->check(CLI::ExistingFile);
     dl->add_option("--smdp", d->smdp, "SM-DP+ address, instead of an activation code (default: the eUICC's)");
     dl->add_option("--matching-id", d->matching_id, "Matching ID, with --smdp");
     dl->add_option("--confirmation-code", d->confirmation_code,

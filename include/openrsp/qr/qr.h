@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// \brief QR codes for SGP.22 activation codes (§4.1): PNG output and input, and terminal rendering.
+/// \brief QR codes for SGP.22 activation codes (§4.1): PNG output, PNG and JPEG input, and terminal rendering.
 
 #include "openrsp/core/result.h"
 
@@ -24,5 +24,9 @@ std::string render_terminal(std::string_view text);
 /// \brief Decodes the first QR code in a PNG file (any PNG colour type; transparency is put on white).
 /// \return its content bytes as text, or "cannot read image FILE: ..." / "no QR code found in FILE".
 result<std::string> read_png(const std::string& path);
+
+/// \brief Decodes the first QR code in a PNG or JPEG file (told apart by their signatures, not the file name).
+/// \return its content bytes as text, or "cannot read image FILE: ..." / "no QR code found in FILE".
+result<std::string> read_image(const std::string& path);
 
 } // namespace openrsp::qr

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <png.h>
+#include <turbojpeg.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -195,3 +196,61 @@ TEST_F(qr_test, when_text_cannot_be_encoded_then_terminal_output_empty)
 }
 
 } // namespace
+
+namespace {
+
+/// Reads a PNG into 8-bit gray and writes it as a JPEG of the given quality, as a phone screenshot would be saved.
+void png_to_jpeg(const std::string& png, const std::string& jpeg, int quality)
+{
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    ASSERT_NE(::png_image_begin_read_from_file(&image, png.c_str()), 0);
+    image.format = PNG_FORMAT_GRAY;
+    std::vector<png_byte> pixels(PNG_IMAGE_SIZE(image));
+    ASSERT_NE(::png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr), 0);
+    tjhandle tj = ::tjInitCompress();
+    ASSERT_NE(tj, nullptr);
+    unsigned char* out = nullptr;
+    unsigned long out_size = 0;
+    const int rc = ::tjCompress2(tj, pixels.data(), static_cast<int>(image.width), 0, static_cast<int>(image.height),
+                                 TJPF_GRAY, &out, &out_size, TJSAMP_GRAY, quality, 0);
+    if (rc == 0) std::ofstream(jpeg, std::ios::binary).write(reinterpret_cast<const char*>(out), static_cast<long>(out_size));
+    ::tjFree(out);
+    ::tjDestroy(tj);
+    ASSERT_EQ(rc, 0);
+}
+
+} // namespace
+
+TEST_F(qr_test, when_image_is_a_jpeg_then_read_image_decodes_it)
+{
+    const std::string ac = "LPA:1$smdp.example.com:8443$K2LQ-7FZP-3WXA-9M4C";
+    ASSERT_TRUE(openrsp::qr::write_png(ac, file("ac.png"), 4));
+    // Quality 50 blurs module edges the way a screenshot or photo does; the decoder must still read it.
+    png_to_jpeg(file("ac.png"), file("ac.jpg"), 50);
+    auto back = openrsp::qr::read_image(file("ac.jpg"));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, ac);
+    // The same call still reads PNG; the format comes from the file's signature, not its name.
+    std::filesystem::copy_file(file("ac.png"), file("ac.jpeg"));
+    auto png = openrsp::qr::read_image(file("ac.jpeg"));
+    ASSERT_TRUE(png) << png.error().message;
+    EXPECT_EQ(*png, ac);
+}
+
+TEST_F(qr_test, when_image_is_neither_png_nor_jpeg_or_a_broken_jpeg_then_cannot_read)
+{
+    std::ofstream(file("text.jpg")) << "this is not an image\n";
+    auto r = openrsp::qr::read_image(file("text.jpg"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "cannot read image " + file("text.jpg") + ": it is neither a PNG nor a JPEG file");
+
+    std::ofstream(file("cut.jpg"), std::ios::binary) << std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10);
+    r = openrsp::qr::read_image(file("cut.jpg"));
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().message.starts_with("cannot read image " + file("cut.jpg") + ": ")) << r.error().message;
+
+    r = openrsp::qr::read_image(file("missing.jpg"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "cannot read image " + file("missing.jpg") + ": No such file or directory");
+}
