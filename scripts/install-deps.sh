@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libssl-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
-    libqrencode-dev libpng-dev libturbojpeg0-dev libzxing-dev libcli11-dev
+    libqrencode-dev libpng-dev libturbojpeg0-dev libzxing-dev libcli11-dev libtomlplusplus-dev
     libgtest-dev libgmock-dev libbenchmark-dev openssl
     postgresql libpq-dev
     pcscd vsmartcard-vpcd libpcsclite-dev

@@ -1,4 +1,5 @@
 #include "common.h"
+#include "smdpp_config.h"
 #include "smdpp_logging.h"
 
 #include "openrsp/http/server.h"
@@ -26,6 +27,7 @@ struct serve_args {
     std::vector<std::string> operator_cas;
     unsigned threads = 0;
     bool plain_http = false;
+    bool check_config = false;
     unsigned session_ttl = 300;
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
@@ -74,12 +76,16 @@ std::string listen_for(const std::string& address)
     return "127.0.0.1:" + std::string(port);
 }
 
-void serve(const serve_args& a)
+void serve(const serve_args& a, const CLI::App& cmd)
 {
     // Flag checks first: a refused command line must not touch the inventory (smdp_address below).
     const auto [bind_address, port] = split_listen(a.listen.empty() ? listen_for(a.address) : a.listen);
     if (!a.operator_cas.empty() && a.plain_http)
         die("--operator-ca needs TLS: operators' client certificates cannot be checked with --plain-http");
+    if (a.check_config) {
+        std::printf("%s", effective_config(cmd).c_str());
+        return;
+    }
     auto inventory = must(store::open_inventory(a.db, kek_ring(a.kek, a.old_keks)));
     must(inventory->set_setting("smdp_address", a.address));
     auto creds = must(smdpp::load_credentials(a.pki_dirs));
@@ -204,6 +210,12 @@ void register_smdpp(CLI::App& app)
 
     auto s = std::make_shared<serve_args>();
     auto* serve_cmd = smdpp->add_subcommand("serve", "Serve ES9+ over HTTPS until SIGINT/SIGTERM");
+    add_config_option(*serve_cmd);
+    serve_cmd
+        ->add_flag("--check-config", s->check_config,
+                   "Check the options (command line over --config), print them as TOML and exit without opening "
+                   "the inventory or listening")
+        ->configurable(false);
     serve_cmd
         ->add_option("--pki", s->pki_dirs,
                      "PKI directory (pki init, single or both curves, or the SGP.26 layout); repeat for more "
@@ -211,31 +223,38 @@ void register_smdpp(CLI::App& app)
         ->required();
     serve_cmd->add_option("--crl", s->crls,
                           "CRL (PEM or DER) of a CI or EUM; revoked EUM/eUICC certificates are "
-                          "refused (repeatable)");
-    serve_cmd->add_option("--revoked", s->revoked_lists,
-                          "File of revoked eUICCs/certificates, lines `eid DIGITS` or `serial HEX` (repeatable)");
+                          "refused (repeatable; default: none)");
+    serve_cmd->add_option(
+        "--revoked", s->revoked_lists,
+        "File of revoked eUICCs/certificates, lines `eid DIGITS` or `serial HEX` (repeatable; default: none)");
     serve_cmd->add_option("--db", s->db, "Inventory: SQLite file path or postgresql:// URL")->required();
     serve_cmd->add_option("--address", s->address, "SM-DP+ address as in activation codes (host[:port])")->required();
     serve_cmd->add_option("--listen", s->listen,
                           "ADDRESS:PORT to listen on (default: 127.0.0.1 and the port of --address, else 8443)");
     serve_cmd
-        ->add_option("--operator-ca", s->operator_cas,
-                     "PEM CA certificate(s) issuing ES2+ operators' TLS client certificates (repeatable). TLS then "
-                     "asks for (never requires) a client certificate; one that verifies and is registered with "
-                     "`smdpp operator add --client-cert` authenticates its operator like a bearer token")
+        ->add_option(
+            "--operator-ca", s->operator_cas,
+            "PEM CA certificate(s) issuing ES2+ operators' TLS client certificates (repeatable). TLS then "
+            "asks for (never requires) a client certificate; one that verifies and is registered with "
+            "`smdpp operator add --client-cert` authenticates its operator like a bearer token (default: none, "
+            "bearer tokens only)")
         ->check(CLI::ExistingFile);
-    serve_cmd->add_option("--threads", s->threads, "Worker threads (0 = one per core)");
-    serve_cmd->add_flag("--plain-http", s->plain_http, "Serve plain HTTP (behind a TLS-terminating proxy)");
-    serve_cmd->add_option("--session-ttl", s->session_ttl,
-                          "Seconds an RSP session may wait between ES9+ calls before its transactionId expires")
+    serve_cmd->add_option("--threads", s->threads, "HTTP worker threads (0 = one per core)")->capture_default_str();
+    serve_cmd->add_flag("--plain-http", s->plain_http,
+                        "Serve plain HTTP behind a TLS-terminating proxy (default: HTTPS with the DPtls certificate)");
+    serve_cmd
+        ->add_option("--session-ttl", s->session_ttl,
+                     "Seconds an RSP session may wait between ES9+ calls before its transactionId expires")
         ->capture_default_str()
         ->check(CLI::Range(1u, 86400u));
-    serve_cmd->add_option("--max-cc-attempts", s->max_cc_attempts,
-                          "Wrong confirmation codes an order tolerates before it is locked")
+    serve_cmd
+        ->add_option("--max-cc-attempts", s->max_cc_attempts,
+                     "Wrong confirmation codes an order tolerates before it is locked")
         ->capture_default_str()
         ->check(CLI::Range(1u, 100u));
-    serve_cmd->add_option("--max-download-attempts", s->max_download_attempts,
-                          "Bound Profile Packages an order may deliver (retries after failed installs)")
+    serve_cmd
+        ->add_option("--max-download-attempts", s->max_download_attempts,
+                     "Bound Profile Packages an order may deliver (retries after failed installs)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 100u));
     serve_cmd
@@ -248,11 +267,12 @@ void register_smdpp(CLI::App& app)
                      "by OPENRSP_SMDPP_KEK, else secrets are stored in clear")
         ->check(CLI::ExistingFile);
     serve_cmd
-        ->add_option("--old-kek", s->old_keks,
-                     "Older key file(s) still accepted for reading during a rotation (see `smdpp rekey`)")
+        ->add_option(
+            "--old-kek", s->old_keks,
+            "Older key file(s) still accepted for reading during a rotation (see `smdpp rekey`; default: none)")
         ->check(CLI::ExistingFile);
     add_log_options(*serve_cmd, s->log);
-    serve_cmd->callback([s] { serve(*s); });
+    serve_cmd->callback([s, serve_cmd] { serve(*s, *serve_cmd); });
 
     auto a = std::make_shared<add_args>();
     auto* add = smdpp->add_subcommand("add-profile", "Add a profile and print its activation code");
