@@ -103,6 +103,11 @@ CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
     "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
     "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error, kek_id, "   \
     "allow_redownload"
+// Written by add_profile and the bulk import alike; add_profile_columns fills the parameters in this order.
+#define OPENRSP_PG_INSERT_PROFILE                                                                                      \
+    "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "          \
+    "profile_type, kek_id, allow_redownload) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+#define OPENRSP_PG_INSERT_PROFILE_TYPES "tttttbbbttti"
 // SQLite's strftime('%s','now'): whole seconds, rounded down.
 #define OPENRSP_PG_NOW "floor(extract(epoch FROM now()))::bigint"
 
@@ -154,10 +159,7 @@ struct statement {
 // Prepared once per connection. ORDER BY uses the C collation so the order is SQLite's (bytewise) whatever
 // the database's locale.
 constexpr std::array<statement, static_cast<std::size_t>(stmt::count)> statements{{
-    {"openrsp_add_profile",
-     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
-     "profile_type, kek_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-     "tttttbbbttt"},
+    {"openrsp_add_profile", OPENRSP_PG_INSERT_PROFILE, OPENRSP_PG_INSERT_PROFILE_TYPES},
     {"openrsp_find_by_matching_id", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
     {"openrsp_find_by_iccid", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
     {"openrsp_list_profiles", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles ORDER BY iccid COLLATE \"C\"", ""},
@@ -293,11 +295,7 @@ std::string event_statement_sql(const event_variant& v)
 
 // Bulk import, metrics gauges and the re-download policy: prepared beside the statements above.
 constexpr std::array<statement, 6> extra_statements{{
-    {"openrsp_import_profile",
-     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
-     "profile_type, kek_id, allow_redownload) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-     "ON CONFLICT DO NOTHING",
-     "tttttbbbttti"},
+    {"openrsp_import_profile", OPENRSP_PG_INSERT_PROFILE " ON CONFLICT DO NOTHING", OPENRSP_PG_INSERT_PROFILE_TYPES},
     {"openrsp_import_find", "SELECT " OPENRSP_PG_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
     {"openrsp_gauges",
      "SELECT 'p', state, count(*)::bigint FROM profiles GROUP BY state UNION ALL "
@@ -327,8 +325,7 @@ constexpr std::array<statement, 6> extra_statements{{
      "ON CONFLICT (id) DO NOTHING) SELECT state FROM changed",
      "ttiitttti"},
     {"openrsp_set_redownload",
-     "UPDATE profiles SET allow_redownload=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND operator_id=$3",
-     "itt"},
+     "UPDATE profiles SET allow_redownload=$1, updated_at=" OPENRSP_PG_NOW " WHERE iccid=$2 AND operator_id=$3", "itt"},
 }};
 
 Oid type_oid(char t)
@@ -419,6 +416,15 @@ result<void> migrate(PGconn* c)
     return ok();
 }
 
+// The parameters of OPENRSP_PG_INSERT_PROFILE, from a (sealed) record; they point into p.
+void add_profile_columns(pg::params& a, const profile_record& p)
+{
+    // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
+    a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
+    a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash).text(p.operator_id).text(p.profile_type);
+    a.text(p.kek_id).int64(p.allow_redownload ? 1 : 0);
+}
+
 profile_record read_profile(const PGresult* r, int row)
 {
     profile_record p;
@@ -458,10 +464,7 @@ public:
         profile_record p = clear;
         OPENRSP_TRY_VOID(m_sealer.seal(p));
         pg::params a;
-        // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
-        a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
-        a.blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash).text(p.operator_id).text(p.profile_type);
-        a.text(p.kek_id);
+        add_profile_columns(a, p);
         auto r = execute(stmt::add_profile, a, "add profile");
         if (!r) return r.take_error();
         if (is_error(r->get(), unique_violation))
@@ -818,9 +821,7 @@ public:
             for (std::size_t i = 0; i < sealed.size(); ++i) {
                 const profile_record& p = sealed[i];
                 pg::params a;
-                a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid);
-                a.text(p.description_json).blob(p.upp).blob(p.metadata).blob_or_null(p.confirmation_code_hash);
-                a.text(p.operator_id).text(p.profile_type).text(p.kek_id).int64(p.allow_redownload ? 1 : 0);
+                add_profile_columns(a, p);
                 auto r = run("openrsp_import_profile", a, PGRES_COMMAND_OK);
                 if (!r) return r.take_error();
                 if (std::strcmp(::PQcmdTuples(r->get()), "1") == 0) {

@@ -120,23 +120,9 @@ public:
         profile_record p = clear;
         OPENRSP_TRY_VOID(m_sealer.seal(p));
         std::lock_guard lock(m_mutex);
-        auto s = stmt(0, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
-                         "operator_id, profile_type, kek_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        auto s = stmt(0, insert_profile_sql);
         if (!s) return s.take_error();
-        bind_text(*s, 1, p.iccid);
-        // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
-        if (p.matching_id.empty()) sqlite3_bind_null(*s, 2);
-        else bind_text(*s, 2, p.matching_id);
-        bind_text(*s, 3, to_string(p.state));
-        bind_text(*s, 4, p.eid);
-        bind_text(*s, 5, p.description_json);
-        bind_blob(*s, 6, p.upp);
-        bind_blob(*s, 7, p.metadata);
-        if (p.confirmation_code_hash.empty()) sqlite3_bind_null(*s, 8);
-        else bind_blob(*s, 8, p.confirmation_code_hash);
-        bind_text(*s, 9, p.operator_id);
-        bind_text(*s, 10, p.profile_type);
-        bind_text(*s, 11, p.kek_id);
+        bind_profile(*s, p);
         const int rc = sqlite3_step(*s);
         if (rc == SQLITE_CONSTRAINT) {
             return fail("a profile with ICCID " + p.iccid + " or matching ID " + p.matching_id +
@@ -674,24 +660,9 @@ public:
             for (std::size_t i = 0; i < sealed.size(); ++i) {
                 const profile_record& p = sealed[i];
                 // DO NOTHING on any uniqueness clash: the ICCID (a re-run) or a matching ID held by another row.
-                auto s = stmt(41, "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, "
-                                  "cc_hash, operator_id, profile_type, kek_id, allow_redownload) "
-                                  "VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+                auto s = stmt(41, std::string(insert_profile_sql) + " ON CONFLICT DO NOTHING");
                 if (!s) return s.take_error();
-                bind_text(*s, 1, p.iccid);
-                if (p.matching_id.empty()) sqlite3_bind_null(*s, 2);
-                else bind_text(*s, 2, p.matching_id);
-                bind_text(*s, 3, to_string(p.state));
-                bind_text(*s, 4, p.eid);
-                bind_text(*s, 5, p.description_json);
-                bind_blob(*s, 6, p.upp);
-                bind_blob(*s, 7, p.metadata);
-                if (p.confirmation_code_hash.empty()) sqlite3_bind_null(*s, 8);
-                else bind_blob(*s, 8, p.confirmation_code_hash);
-                bind_text(*s, 9, p.operator_id);
-                bind_text(*s, 10, p.profile_type);
-                bind_text(*s, 11, p.kek_id);
-                sqlite3_bind_int(*s, 12, p.allow_redownload ? 1 : 0);
+                bind_profile(*s, p);
                 if (sqlite3_step(*s) != SQLITE_DONE) return db_error("import profile");
                 if (sqlite3_changes(m_db.get()) == 1) {
                     out.push_back(import_outcome::added);
@@ -980,6 +951,34 @@ private:
         p.kek_id = text(s, 17);
         p.allow_redownload = sqlite3_column_int(s, 18) != 0;
         return p;
+    }
+
+    static constexpr const char* insert_profile_sql =
+        "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "
+        "profile_type, kek_id, allow_redownload) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+
+    /// Binds every column of insert_profile_sql from a (sealed) record.
+    static void bind_profile(sqlite3_stmt* s, const profile_record& p)
+    {
+        bind_text(s, 1, p.iccid);
+        // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
+        if (p.matching_id.empty())
+            sqlite3_bind_null(s, 2);
+        else
+            bind_text(s, 2, p.matching_id);
+        bind_text(s, 3, to_string(p.state));
+        bind_text(s, 4, p.eid);
+        bind_text(s, 5, p.description_json);
+        bind_blob(s, 6, p.upp);
+        bind_blob(s, 7, p.metadata);
+        if (p.confirmation_code_hash.empty())
+            sqlite3_bind_null(s, 8);
+        else
+            bind_blob(s, 8, p.confirmation_code_hash);
+        bind_text(s, 9, p.operator_id);
+        bind_text(s, 10, p.profile_type);
+        bind_text(s, 11, p.kek_id);
+        sqlite3_bind_int(s, 12, p.allow_redownload ? 1 : 0);
     }
 
     static void bind_text(sqlite3_stmt* s, int i, std::string_view v)

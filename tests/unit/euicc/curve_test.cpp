@@ -81,22 +81,6 @@ crypto::certificate issue_under_main_ci(const crypto::ec_key& subject_key, const
     return std::move(*parsed);
 }
 
-/// The error code of `OUTER{A1{80 tid, 02 code}}`, -1 otherwise.
-int error_code(const bytes& r)
-{
-    auto top = der::parse_one(r);
-    auto a1 = top ? der::reader(top->value).find(0xA1) : std::nullopt;
-    auto code = a1 ? der::reader(a1->value).find(0x02) : std::nullopt;
-    return code ? static_cast<int>(*der::decode_uint(code->value)) : -1;
-}
-
-bytes challenge(rsp::card_transport& t, int ch)
-{
-    const bytes r = es10(t, ch, hex("BF2E00"));
-    auto c = der::reader(der::parse_one(r)->value).find(0x80);
-    return bytes(c->value.begin(), c->value.end());
-}
-
 } // namespace
 
 TEST(euicc_curve, AuthenticateServer_unsupportedCurve_3_for_a_brainpool_DPauth_under_a_NIST_CI)

@@ -24,24 +24,7 @@ protected:
         ch = open_isdr(*t);
     }
 
-    bytes challenge()
-    {
-        const bytes r = es10(*t, ch, hex("BF2E00"));
-        auto top = der::parse_one(r);
-        auto c = der::reader(top->value).find(0x80);
-        return bytes(c->value.begin(), c->value.end());
-    }
-
-    /// The error code of `OUTER{A1{80 tid, 02 code}}`, or -1 on success/garbage.
-    static int error_code(const bytes& r)
-    {
-        auto top = der::parse_one(r);
-        if (!top) return -1;
-        auto a1 = der::reader(top->value).find(0xA1);
-        if (!a1) return -1;
-        auto code = der::reader(a1->value).find(0x02);
-        return code ? static_cast<int>(*der::decode_uint(code->value)) : -1;
-    }
+    bytes challenge() { return euicc::test::challenge(*t, ch); }
 
     temp_dir dir;
     std::unique_ptr<virtual_euicc> card;

@@ -52,21 +52,6 @@ provisioning dual_provisioning()
     return *p;
 }
 
-int error_code(const bytes& r)
-{
-    auto top = der::parse_one(r);
-    auto a1 = top ? der::reader(top->value).find(0xA1) : std::nullopt;
-    auto code = a1 ? der::reader(a1->value).find(0x02) : std::nullopt;
-    return code ? static_cast<int>(*der::decode_uint(code->value)) : -1;
-}
-
-bytes challenge(rsp::card_transport& t, int ch)
-{
-    const bytes r = es10(t, ch, hex("BF2E00"));
-    auto c = der::reader(der::parse_one(r)->value).find(0x80);
-    return bytes(c->value.begin(), c->value.end());
-}
-
 std::vector<bytes> pkid_list(const bytes& info1, der::tag_t list_tag)
 {
     std::vector<bytes> out;

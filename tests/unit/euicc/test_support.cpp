@@ -402,6 +402,21 @@ std::optional<pir_outcome> decode_pir(byte_view bf37)
     return o;
 }
 
+bytes challenge(rsp::card_transport& t, int channel)
+{
+    const bytes r = es10(t, channel, hex("BF2E00"));
+    auto c = der::reader(der::parse_one(r)->value).find(0x80);
+    return bytes(c->value.begin(), c->value.end());
+}
+
+int error_code(const bytes& r)
+{
+    auto top = der::parse_one(r);
+    auto a1 = top ? der::reader(top->value).find(0xA1) : std::nullopt;
+    auto code = a1 ? der::reader(a1->value).find(0x02) : std::nullopt;
+    return code ? static_cast<int>(*der::decode_uint(code->value)) : -1;
+}
+
 int open_isdr(rsp::card_transport& t)
 {
     auto ch = t.open_logical_channel(rsp::isd_r_aid());

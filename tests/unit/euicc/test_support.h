@@ -127,6 +127,11 @@ struct pir_outcome {
 };
 std::optional<pir_outcome> decode_pir(byte_view bf37);
 
+/// GetEUICCChallenge (BF2E) on the channel: the eUICC's challenge.
+bytes challenge(rsp::card_transport& t, int channel);
+/// The error code of `OUTER{A1{80 tid, 02 code}}`, -1 when the response is not an error.
+int error_code(const bytes& r);
+
 /// Opens a logical channel to the ISD-R through the transport.
 int open_isdr(rsp::card_transport& t);
 /// A whole download (challenge .. LoadBoundProfilePackage) with the main PKI; returns the BF37.

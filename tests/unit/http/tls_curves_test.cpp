@@ -8,9 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -49,15 +46,8 @@ handshake connect_tls(std::uint16_t port, int min_version, int max_version, cons
         ERR_clear_error();
         return out;
     }
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return out;
-    }
+    const int fd = http::test::connect_loopback(port);
+    if (fd < 0) return out;
     std::unique_ptr<SSL, ssl_free> ssl(SSL_new(ctx.get()));
     SSL_set_fd(ssl.get(), fd);
     out.ok = SSL_connect(ssl.get()) == 1;

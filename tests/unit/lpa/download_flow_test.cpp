@@ -46,6 +46,17 @@ protected:
         return lpa::download_profile(*p.es10, *p.http, o);
     }
 
+    /// A new attempt with the same activation code (after a cancelled one) downloads and installs the profile.
+    void expect_the_code_installs(const rsp::activation_code& ac, const std::string& iccid)
+    {
+        auto again = open();
+        lpa::download_options o;
+        o.activation_code = ac;
+        auto second = download(again, o);
+        ASSERT_TRUE(second) << second.error().message;
+        EXPECT_EQ(state_of(iccid), store::profile_state::installed);
+    }
+
     /// CancelSessionReason of each cancelSession the SM-DP+ received (from the eUICC-signed BF41).
     std::vector<int> cancel_reasons()
     {
@@ -194,12 +205,7 @@ TEST_F(flow, when_authenticate_client_times_out_then_it_is_not_retried_and_the_s
     std::this_thread::sleep_for(1200ms); // the delayed authenticateClient finishes (and finds no session)
     m_hook = nullptr;
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
-    auto again = open();
-    lpa::download_options o2;
-    o2.activation_code = ac;
-    auto second = download(again, o2);
-    ASSERT_TRUE(second) << second.error().message;
-    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
+    expect_the_code_installs(ac, "8949000000000000018");
 }
 
 TEST_F(flow, when_interrupted_then_the_session_is_cancelled_as_postponed_and_the_code_works_again)
@@ -225,12 +231,7 @@ TEST_F(flow, when_interrupted_then_the_session_is_cancelled_as_postponed_and_the
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
     EXPECT_TRUE(p.chip->profiles().empty());
 
-    auto again = open();
-    lpa::download_options o2;
-    o2.activation_code = ac;
-    auto second = download(again, o2);
-    ASSERT_TRUE(second) << second.error().message;
-    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
+    expect_the_code_installs(ac, "8949000000000000018");
 }
 
 TEST_F(flow, when_user_declines_then_cancelled_as_end_user_rejection)

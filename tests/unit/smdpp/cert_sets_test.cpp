@@ -150,16 +150,10 @@ protected:
     /// initiateAuthentication for this card: which CI and which DPauth the server picked.
     result<rsp::es9p::initiate_authentication_response> initiate(const std::string& path)
     {
-        auto chip = euicc::virtual_euicc::open(path);
-        if (!chip) return chip.take_error();
-        auto t = (*chip)->make_transport();
-        lpa::es10_client es10(*t);
-        OPENRSP_TRY_VOID(es10.open());
-        auto info1 = es10.get_euicc_info1();
-        if (!info1) return info1.take_error();
-        auto challenge = es10.get_euicc_challenge();
-        if (!challenge) return challenge.take_error();
-        return m_service->initiate_authentication({smdp_address, *challenge, *info1});
+        auto opened = open_euicc(path);
+        if (!opened) return opened.take_error();
+        auto& es10 = *opened->es10;
+        return begin_authentication(es10);
     }
 
     /// initiateAuthentication with a hand-made EUICCInfo1.

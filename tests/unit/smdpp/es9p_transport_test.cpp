@@ -96,11 +96,9 @@ TEST_P(es9p_transport, a_whole_download_runs_over_one_keep_alive_tls_connection)
     auto ac = smdpp::add_profile(*m_inventory, description("8949000000000000018"), o);
     ASSERT_TRUE(ac) << ac.error().message;
 
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
     http::client_config hc;
     hc.ca_pem = slurp(shared_pki::get().path(pki::files::ci_cert));
     http::client client(hc);

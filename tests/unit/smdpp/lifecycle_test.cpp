@@ -139,15 +139,10 @@ TEST_P(lifecycle, when_the_session_expires_then_8_10_1_3_9_and_the_profile_is_fr
     cfg.session_ttl = std::chrono::seconds(60);
     start_service(cfg);
     const auto mid = add_released(iccid1);
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
-    auto info1 = es10.get_euicc_info1();
-    auto challenge = es10.get_euicc_challenge();
-    ASSERT_TRUE(info1 && challenge);
-    auto ia = m_service->initiate_authentication({smdp_address, *challenge, *info1});
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
+    auto ia = begin_authentication(es10);
     ASSERT_TRUE(ia) << ia.error().message;
     auto as = es10.authenticate_server(ia->server_signed1, ia->server_signature1, ia->euicc_ci_pkid_to_be_used,
                                        ia->server_certificate, mid);
@@ -166,15 +161,11 @@ TEST_P(lifecycle, when_the_session_expires_after_authentication_then_the_bpp_is_
     cfg.session_ttl = std::chrono::seconds(60);
     start_service(cfg);
     const auto mid = add_released(iccid1);
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
-    auto info1 = es10.get_euicc_info1();
-    auto challenge = es10.get_euicc_challenge();
-    auto ia = m_service->initiate_authentication({smdp_address, *challenge, *info1});
-    ASSERT_TRUE(ia);
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
+    auto ia = begin_authentication(es10);
+    ASSERT_TRUE(ia) << ia.error().message;
     auto as = es10.authenticate_server(ia->server_signed1, ia->server_signature1, ia->euicc_ci_pkid_to_be_used,
                                        ia->server_certificate, mid);
     auto ac = m_service->authenticate_client({ia->transaction_id, *as});
@@ -203,11 +194,9 @@ TEST_P(lifecycle, when_the_transaction_id_is_unknown_or_foreign_then_8_10_1_3_9)
     expect_codes(unknown_cancel.error(), "8.10.1", "3.9");
 
     // Foreign: the eUICC's answer for one session presented under another session's transactionId.
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
     auto info1 = es10.get_euicc_info1();
     auto challenge = es10.get_euicc_challenge();
     auto ia = m_service->initiate_authentication({smdp_address, *challenge, *info1});

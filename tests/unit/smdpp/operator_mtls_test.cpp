@@ -240,11 +240,9 @@ TEST_P(operator_mtls, es9p_is_unaffected_by_client_certificates)
 {
     const auto& c = operator_certs::get();
     add_operator("acme", &c.acme);
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
     auto info1 = es10.get_euicc_info1();
     ASSERT_TRUE(info1);
     rsp::es9p::initiate_authentication_request ia{smdp_address, {}, *info1};

@@ -93,8 +93,8 @@ protected:
         return smdpp::progress_sender(std::move(c), inv);
     }
 
-    /// An ES2+ order (Available -> Released) for `iccid`, returning its matching ID.
-    std::string order(const std::string& iccid)
+    /// An ES2+ order (Available -> Released) for `iccid`, with a confirmation code if given; its matching ID.
+    std::string order(const std::string& iccid, std::optional<std::string> cc = std::nullopt)
     {
         add_available(iccid, operator_name);
         const es2p::order_context ctx{operator_name, smdp_address};
@@ -104,6 +104,7 @@ protected:
         es2p::confirm_order_request c;
         c.iccid = iccid;
         c.release_flag = true;
+        c.confirmation_code = std::move(cc);
         auto r = es2p::confirm_order(*m_inventory, ctx, c);
         EXPECT_TRUE(r) << (r ? "" : r.error().message);
         return r ? r->matching_id : "";
@@ -119,11 +120,9 @@ protected:
     /// Sends the eUICC's pending notifications of `operation` (enable, disable, delete) to the service.
     void send_notifications(const std::string& euicc_path, const std::string& operation, int times = 1)
     {
-        auto chip = euicc::virtual_euicc::open(euicc_path);
-        ASSERT_TRUE(chip);
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        ASSERT_TRUE(es10.open());
+        auto opened = open_euicc(euicc_path);
+        ASSERT_TRUE(opened) << opened.error().message;
+        auto& es10 = *opened->es10;
         auto list = es10.list_notifications();
         ASSERT_TRUE(list);
         bool found = false;
@@ -222,20 +221,11 @@ TEST_P(progress, a_failed_install_and_a_cancelled_session_are_reported_as_failed
 
 TEST_P(progress, a_confirmation_code_locked_order_is_reported_once_at_the_limit)
 {
-    add_available(iccid1, operator_name);
-    const es2p::order_context ctx{operator_name, smdp_address};
-    es2p::download_order_request d;
-    d.iccid = iccid1;
-    ASSERT_TRUE(es2p::download_order(*m_inventory, ctx, d));
-    es2p::confirm_order_request c;
-    c.iccid = iccid1;
-    c.release_flag = true;
-    c.confirmation_code = "1234";
-    auto confirmed = es2p::confirm_order(*m_inventory, ctx, c);
-    ASSERT_TRUE(confirmed);
+    const auto mid = order(iccid1, "1234");
+    ASSERT_FALSE(mid.empty());
     const auto euicc = make_euicc();
     for (int i = 0; i < 3; ++i)
-        ASSERT_FALSE(download(euicc, confirmed->matching_id, std::string("9999")));
+        ASSERT_FALSE(download(euicc, mid, std::string("9999")));
     // Each refused attempt ends with the LPA cancelling its session (reported at point 3); of the wrong codes only
     // the locking one is news of its own.
     auto all = queued();
@@ -258,21 +248,17 @@ TEST_P(progress, enable_disable_and_delete_notifications_are_forwarded_once_each
     const auto euicc = make_euicc();
     ASSERT_TRUE(download(euicc, mid));
     {
-        auto chip = euicc::virtual_euicc::open(euicc);
-        ASSERT_TRUE(chip);
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        ASSERT_TRUE(es10.open());
+        auto opened = open_euicc(euicc);
+        ASSERT_TRUE(opened) << opened.error().message;
+        auto& es10 = *opened->es10;
         ASSERT_TRUE(es10.enable_profile(iccid1));
     }
     send_notifications(euicc, "enable", 2); // the LPA sends it twice: one callback
     EXPECT_EQ(profile(iccid1).state, profile_state::enabled);
     {
-        auto chip = euicc::virtual_euicc::open(euicc);
-        ASSERT_TRUE(chip);
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        ASSERT_TRUE(es10.open());
+        auto opened = open_euicc(euicc);
+        ASSERT_TRUE(opened) << opened.error().message;
+        auto& es10 = *opened->es10;
         ASSERT_TRUE(es10.disable_profile(iccid1));
         ASSERT_TRUE(es10.delete_profile(iccid1));
     }

@@ -37,11 +37,9 @@ protected:
     /// Deletes iccid1 on the eUICC and sends the delete notification to the SM-DP+.
     void delete_on_euicc(const std::string& euicc_path)
     {
-        auto chip = euicc::virtual_euicc::open(euicc_path);
-        ASSERT_TRUE(chip);
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        ASSERT_TRUE(es10.open());
+        auto opened = open_euicc(euicc_path);
+        ASSERT_TRUE(opened) << opened.error().message;
+        auto& es10 = *opened->es10;
         ASSERT_TRUE(es10.delete_profile(iccid1));
         auto list = es10.list_notifications();
         ASSERT_TRUE(list);

@@ -61,11 +61,9 @@ protected:
     /// A whole download over the HTTP edge (as an LPA does it), so every call passes the request log.
     void download_over_http(const std::string& matching_id)
     {
-        auto chip = euicc::virtual_euicc::open(make_euicc());
-        ASSERT_TRUE(chip);
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        ASSERT_TRUE(es10.open());
+        auto opened = open_euicc(make_euicc());
+        ASSERT_TRUE(opened) << opened.error().message;
+        auto& es10 = *opened->es10;
         auto info1 = es10.get_euicc_info1();
         auto challenge = es10.get_euicc_challenge();
         ASSERT_TRUE(info1 && challenge);
@@ -188,15 +186,10 @@ TEST_P(request_log_test, metrics_show_sessions_profiles_and_callbacks_by_state_a
     add_released("8949000000000000018");
     add_released("8949000000000000026");
     // One session started and left at the authenticating stage.
-    auto chip = euicc::virtual_euicc::open(make_euicc());
-    ASSERT_TRUE(chip);
-    auto transport = (*chip)->make_transport();
-    lpa::es10_client es10(*transport);
-    ASSERT_TRUE(es10.open());
-    auto info1 = es10.get_euicc_info1();
-    auto challenge = es10.get_euicc_challenge();
-    ASSERT_TRUE(info1 && challenge);
-    ASSERT_TRUE(m_service->initiate_authentication({smdp_address, *challenge, *info1}));
+    auto opened = open_euicc(make_euicc());
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& es10 = *opened->es10;
+    ASSERT_TRUE(begin_authentication(es10));
 
     const std::string m = get("/metrics").body;
     EXPECT_NE(m.find("openrsp_smdpp_sessions{stage=\"authenticating\"} 1\n"), std::string::npos) << m;

@@ -75,28 +75,36 @@ inline rsp::profile_description description(const std::string& iccid)
     return d;
 }
 
+/// \brief A virtual eUICC file opened as an LPA opens it: the card, its transport and an open ES10 client on it
+/// (members in the order they must be torn down in reverse).
+struct opened_euicc {
+    std::unique_ptr<euicc::virtual_euicc> chip;
+    std::unique_ptr<rsp::card_transport> transport;
+    std::unique_ptr<lpa::es10_client> es10;
+};
+
+inline result<opened_euicc> open_euicc(const std::string& path)
+{
+    opened_euicc e;
+    auto chip = euicc::virtual_euicc::open(path);
+    if (!chip) return chip.take_error();
+    e.chip = std::move(*chip);
+    e.transport = e.chip->make_transport();
+    e.es10 = std::make_unique<lpa::es10_client>(*e.transport);
+    OPENRSP_TRY_VOID(e.es10->open());
+    return e;
+}
+
 /// How an ES9+ download attempt should end after the Bound Profile Package arrived.
 enum class finish { install, tamper_bpp, cancel_after_bpp };
 
 /// \brief An inventory on one backend, a service on it with a movable clock, and eUICC files.
-class smdpp_test : public ::testing::TestWithParam<backend> {
+class smdpp_test : public store::testing::backend_test {
 protected:
     void SetUp() override
     {
-        std::string admin_url;
-        if (GetParam() == backend::postgres) {
-            const auto pg = store::testing::postgres_for_tests();
-            if (pg.verdict == store::testing::postgres_availability::fail) FAIL() << pg.reason;
-            if (pg.verdict == store::testing::postgres_availability::skip) GTEST_SKIP() << pg.reason;
-            admin_url = pg.admin_url;
-        }
-        m_stores = std::make_unique<store::testing::scratch_stores>(GetParam(), admin_url);
-        auto where = m_stores->fresh();
-        ASSERT_TRUE(where) << where.error().message;
-        m_location = *where;
-        auto inv = store::open_inventory(m_location);
-        ASSERT_TRUE(inv) << inv.error().message;
-        m_inventory = std::move(*inv);
+        backend_test::SetUp();
+        if (!m_inventory) return;
         ASSERT_TRUE(m_inventory->set_setting("smdp_address", smdp_address));
         m_dir = make_temp_dir();
         start_service(config{});
@@ -105,8 +113,7 @@ protected:
     void TearDown() override
     {
         m_service.reset();
-        m_inventory.reset();
-        m_stores.reset();
+        backend_test::TearDown();
         if (!m_dir.empty()) fs::remove_all(m_dir);
     }
 
@@ -164,21 +171,25 @@ protected:
         return p && *p ? **p : store::profile_record{};
     }
 
+    /// The eUICC's EUICCInfo1 and a fresh challenge, then initiateAuthentication on the service.
+    result<rsp::es9p::initiate_authentication_response> begin_authentication(lpa::es10_client& es10)
+    {
+        auto info1 = es10.get_euicc_info1();
+        if (!info1) return info1.take_error();
+        auto challenge = es10.get_euicc_challenge();
+        if (!challenge) return challenge.take_error();
+        return m_service->initiate_authentication({smdp_address, *challenge, *info1});
+    }
+
     /// One ES9+ download driven step by step: initiateAuthentication, AuthenticateServer, authenticateClient,
     /// PrepareDownload, getBoundProfilePackage, then `how`. The first refusal is returned.
     result<void> download(const std::string& euicc_path, const std::string& matching_id,
                           std::optional<std::string> cc = std::nullopt, finish how = finish::install)
     {
-        auto chip = euicc::virtual_euicc::open(euicc_path);
-        if (!chip) return chip.take_error();
-        auto transport = (*chip)->make_transport();
-        lpa::es10_client es10(*transport);
-        OPENRSP_TRY_VOID(es10.open());
-        auto info1 = es10.get_euicc_info1();
-        if (!info1) return info1.take_error();
-        auto challenge = es10.get_euicc_challenge();
-        if (!challenge) return challenge.take_error();
-        auto ia = m_service->initiate_authentication({smdp_address, *challenge, *info1});
+        auto opened = open_euicc(euicc_path);
+        if (!opened) return opened.take_error();
+        auto& es10 = *opened->es10;
+        auto ia = begin_authentication(es10);
         if (!ia) return ia.take_error();
         m_last_tid = ia->transaction_id;
         auto as = es10.authenticate_server(ia->server_signed1, ia->server_signature1, ia->euicc_ci_pkid_to_be_used,
@@ -214,9 +225,6 @@ protected:
         return m_service->handle_notification({*pir});
     }
 
-    std::unique_ptr<store::testing::scratch_stores> m_stores;
-    std::string m_location;
-    std::unique_ptr<store::inventory> m_inventory;
     std::unique_ptr<service> m_service;
     std::atomic<std::int64_t> m_now{1'700'000'000};
     std::string m_last_tid;

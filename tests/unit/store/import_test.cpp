@@ -17,31 +17,8 @@ using store::testing::backend;
 
 namespace {
 
-class store_import : public ::testing::TestWithParam<backend> {
+class store_import : public store::testing::backend_test {
 protected:
-    void SetUp() override
-    {
-        std::string admin_url;
-        if (GetParam() == backend::postgres) {
-            const auto pg = store::testing::postgres_for_tests();
-            if (pg.verdict == store::testing::postgres_availability::fail) FAIL() << pg.reason;
-            if (pg.verdict == store::testing::postgres_availability::skip) GTEST_SKIP() << pg.reason;
-            admin_url = pg.admin_url;
-        }
-        m_stores = std::make_unique<store::testing::scratch_stores>(GetParam(), admin_url);
-        auto where = m_stores->fresh();
-        ASSERT_TRUE(where) << where.error().message;
-        m_location = *where;
-        auto inv = store::open_inventory(m_location);
-        ASSERT_TRUE(inv) << inv.error().message;
-        m_inv = std::move(*inv);
-    }
-    void TearDown() override
-    {
-        m_inv.reset();
-        m_stores.reset();
-    }
-
     static store::profile_record available(const std::string& iccid, const std::string& imsi = "001010000000001")
     {
         store::profile_record p;
@@ -57,14 +34,10 @@ protected:
 
     std::size_t count() const
     {
-        auto all = m_inv->list_profiles();
+        auto all = m_inventory->list_profiles();
         EXPECT_TRUE(all) << all.error().message;
         return all ? all->size() : 0;
     }
-
-    std::unique_ptr<store::testing::scratch_stores> m_stores;
-    std::string m_location;
-    std::unique_ptr<store::inventory> m_inv;
 };
 
 } // namespace
@@ -73,16 +46,16 @@ TEST_P(store_import, a_batch_is_added_and_a_rerun_finds_every_profile_present)
 {
     std::vector<store::profile_record> batch{available("8949000000000000018"), available("8949000000000000026"),
                                              available("8949000000000000034")};
-    auto first = m_inv->import_profiles(batch, false);
+    auto first = m_inventory->import_profiles(batch, false);
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_EQ(*first, std::vector<import_outcome>(3, import_outcome::added));
     EXPECT_EQ(count(), 3u);
 
-    auto again = m_inv->import_profiles(batch, false);
+    auto again = m_inventory->import_profiles(batch, false);
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(*again, std::vector<import_outcome>(3, import_outcome::present));
     EXPECT_EQ(count(), 3u);
-    auto p = m_inv->find_by_iccid("8949000000000000026");
+    auto p = m_inventory->find_by_iccid("8949000000000000026");
     ASSERT_TRUE(p && *p);
     EXPECT_EQ((*p)->state, profile_state::available);
     EXPECT_EQ((*p)->operator_id, "acme");
@@ -92,14 +65,14 @@ TEST_P(store_import, a_batch_is_added_and_a_rerun_finds_every_profile_present)
 
 TEST_P(store_import, a_known_iccid_with_other_data_is_a_conflict_and_is_not_overwritten)
 {
-    ASSERT_TRUE(m_inv->import_profiles({available("8949000000000000018")}, false));
+    ASSERT_TRUE(m_inventory->import_profiles({available("8949000000000000018")}, false));
     auto other_imsi = available("8949000000000000018", "001010000000999");
     auto other_owner = available("8949000000000000018");
     other_owner.operator_id = "other";
-    auto r = m_inv->import_profiles({other_imsi, available("8949000000000000026"), other_owner}, false);
+    auto r = m_inventory->import_profiles({other_imsi, available("8949000000000000026"), other_owner}, false);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(*r, (std::vector{import_outcome::conflict, import_outcome::added, import_outcome::conflict}));
-    auto p = m_inv->find_by_iccid("8949000000000000018");
+    auto p = m_inventory->find_by_iccid("8949000000000000018");
     ASSERT_TRUE(p && *p);
     EXPECT_EQ((*p)->description_json, available("8949000000000000018").description_json);
     EXPECT_EQ((*p)->operator_id, "acme");
@@ -108,12 +81,12 @@ TEST_P(store_import, a_known_iccid_with_other_data_is_a_conflict_and_is_not_over
 
 TEST_P(store_import, all_or_nothing_rolls_the_batch_back_on_a_conflict)
 {
-    ASSERT_TRUE(m_inv->import_profiles({available("8949000000000000018")}, false));
-    auto r = m_inv->import_profiles(
+    ASSERT_TRUE(m_inventory->import_profiles({available("8949000000000000018")}, false));
+    auto r = m_inventory->import_profiles(
         {available("8949000000000000026"), available("8949000000000000018", "001010000000999")}, true);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(*r, (std::vector{import_outcome::added, import_outcome::conflict}));
-    auto rolled_back = m_inv->find_by_iccid("8949000000000000026");
+    auto rolled_back = m_inventory->find_by_iccid("8949000000000000026");
     ASSERT_TRUE(rolled_back);
     EXPECT_FALSE(*rolled_back) << "the batch's other profile must not stay";
     EXPECT_EQ(count(), 1u);
@@ -121,9 +94,9 @@ TEST_P(store_import, all_or_nothing_rolls_the_batch_back_on_a_conflict)
 
 TEST_P(store_import, the_same_iccid_twice_in_one_batch_is_added_once)
 {
-    auto r = m_inv->import_profiles({available("8949000000000000018"), available("8949000000000000018"),
-                                     available("8949000000000000018", "001010000000999")},
-                                    false);
+    auto r = m_inventory->import_profiles({available("8949000000000000018"), available("8949000000000000018"),
+                                           available("8949000000000000018", "001010000000999")},
+                                          false);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(*r, (std::vector{import_outcome::added, import_outcome::present, import_outcome::conflict}));
     EXPECT_EQ(count(), 1u);
@@ -133,16 +106,16 @@ TEST_P(store_import, sealed_imports_compare_in_clear_and_a_store_without_the_key
 {
     auto key = store::make_kek(bytes(32, 0x42));
     ASSERT_TRUE(key) << key.error().message;
-    m_inv.reset();
+    m_inventory.reset();
     auto sealed = store::open_inventory(m_location, store::key_ring{{*key}});
     ASSERT_TRUE(sealed) << sealed.error().message;
-    m_inv = std::move(*sealed);
-    ASSERT_TRUE(m_inv->import_profiles({available("8949000000000000018")}, false));
-    auto again = m_inv->import_profiles({available("8949000000000000018")}, false);
+    m_inventory = std::move(*sealed);
+    ASSERT_TRUE(m_inventory->import_profiles({available("8949000000000000018")}, false));
+    auto again = m_inventory->import_profiles({available("8949000000000000018")}, false);
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(*again, std::vector<import_outcome>{import_outcome::present});
 
-    m_inv.reset();
+    m_inventory.reset();
     auto keyless = store::open_inventory(m_location);
     ASSERT_TRUE(keyless) << keyless.error().message;
     auto refused = (*keyless)->import_profiles({available("8949000000000000026")}, false);
@@ -154,7 +127,7 @@ TEST_P(store_import, deletion_is_final_unless_the_order_allows_redownload)
 {
     auto a = available("8949000000000000018");
     auto b = available("8949000000000000026");
-    ASSERT_TRUE(m_inv->import_profiles({a, b}, false));
+    ASSERT_TRUE(m_inventory->import_profiles({a, b}, false));
     // Both delivered to an eUICC (the store's own transitions, as a download leaves them).
     for (const char* iccid : {"8949000000000000018", "8949000000000000026"}) {
         store::order_change c;
@@ -162,53 +135,54 @@ TEST_P(store_import, deletion_is_final_unless_the_order_allows_redownload)
         c.eid = std::string(32, '1');
         c.matching_id = std::string("MID-") + iccid;
         c.allow_redownload = std::string(iccid) == "8949000000000000026";
-        ASSERT_EQ(*m_inv->update_order(iccid, "acme", profile_state::available, c), store::order_outcome::done);
-        ASSERT_TRUE(*m_inv->reserve_for_session(iccid, "T1", std::string(32, '1'), 100, 400));
-        ASSERT_TRUE(*m_inv->deliver(iccid, "T1", std::string(32, '1'), bytes{0x30, 0x00}));
-        ASSERT_TRUE(*m_inv->transition(iccid, profile_state::downloaded, profile_state::installed, "T1"));
+        ASSERT_EQ(*m_inventory->update_order(iccid, "acme", profile_state::available, c), store::order_outcome::done);
+        ASSERT_TRUE(*m_inventory->reserve_for_session(iccid, "T1", std::string(32, '1'), 100, 400));
+        ASSERT_TRUE(*m_inventory->deliver(iccid, "T1", std::string(32, '1'), bytes{0x30, 0x00}));
+        ASSERT_TRUE(*m_inventory->transition(iccid, profile_state::downloaded, profile_state::installed, "T1"));
     }
-    auto gone = m_inv->record_deletion("8949000000000000018");
+    auto gone = m_inventory->record_deletion("8949000000000000018");
     ASSERT_TRUE(gone) << gone.error().message;
     EXPECT_EQ(*gone, profile_state::deleted);
-    auto back = m_inv->record_deletion("8949000000000000026");
+    auto back = m_inventory->record_deletion("8949000000000000026");
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(*back, profile_state::released);
-    auto p = **m_inv->find_by_iccid("8949000000000000026");
+    auto p = **m_inventory->find_by_iccid("8949000000000000026");
     EXPECT_EQ(p.state, profile_state::released);
     EXPECT_EQ(p.eid, std::string(32, '1')) << "the EID binding stays";
     EXPECT_EQ(p.matching_id, "MID-8949000000000000026");
     EXPECT_TRUE(p.session_tid.empty());
     EXPECT_EQ(p.download_attempts, 0);
     EXPECT_TRUE(p.allow_redownload);
-    auto twice = m_inv->record_deletion("8949000000000000026"); // sent again: the re-download stays open
+    auto twice = m_inventory->record_deletion("8949000000000000026"); // sent again: the re-download stays open
     ASSERT_TRUE(twice);
     EXPECT_FALSE(*twice);
-    EXPECT_EQ((**m_inv->find_by_iccid("8949000000000000026")).state, profile_state::released);
-    auto unknown = m_inv->record_deletion("8949000000000000999");
+    EXPECT_EQ((**m_inventory->find_by_iccid("8949000000000000026")).state, profile_state::released);
+    auto unknown = m_inventory->record_deletion("8949000000000000999");
     ASSERT_TRUE(unknown);
     EXPECT_FALSE(*unknown);
 
     // The operator changes the policy afterwards; only its own profiles.
-    EXPECT_TRUE(*m_inv->set_redownload_policy("8949000000000000018", "acme", true));
-    EXPECT_FALSE(*m_inv->set_redownload_policy("8949000000000000018", "other", false));
-    EXPECT_TRUE((**m_inv->find_by_iccid("8949000000000000018")).allow_redownload);
+    EXPECT_TRUE(*m_inventory->set_redownload_policy("8949000000000000018", "acme", true));
+    EXPECT_FALSE(*m_inventory->set_redownload_policy("8949000000000000018", "other", false));
+    EXPECT_TRUE((**m_inventory->find_by_iccid("8949000000000000018")).allow_redownload);
     // CancelOrder's reset clears the policy with the rest of the order.
     store::order_change reset;
     reset.to = profile_state::available;
     reset.reset = true;
-    ASSERT_EQ(*m_inv->update_order("8949000000000000026", "acme", profile_state::released, reset),
+    ASSERT_EQ(*m_inventory->update_order("8949000000000000026", "acme", profile_state::released, reset),
               store::order_outcome::done);
-    EXPECT_FALSE((**m_inv->find_by_iccid("8949000000000000026")).allow_redownload);
+    EXPECT_FALSE((**m_inventory->find_by_iccid("8949000000000000026")).allow_redownload);
 }
 
 TEST_P(store_import, gauges_count_profiles_live_sessions_and_callbacks_in_one_call)
 {
-    ASSERT_TRUE(m_inv->import_profiles({available("8949000000000000018"), available("8949000000000000026")}, false));
-    ASSERT_TRUE(m_inv->put_session({"AA01", "", "1", bytes{1}, 1000}));
-    ASSERT_TRUE(m_inv->put_session({"AA02", "", "2", bytes{1}, 1000}));
-    ASSERT_TRUE(m_inv->put_session({"AA03", "", "2", bytes{1}, 1000}));
-    ASSERT_TRUE(m_inv->put_session({"AA04", "", "2", bytes{1}, 50})); // expired at 100
-    auto g = m_inv->gauges(100);
+    ASSERT_TRUE(
+        m_inventory->import_profiles({available("8949000000000000018"), available("8949000000000000026")}, false));
+    ASSERT_TRUE(m_inventory->put_session({"AA01", "", "1", bytes{1}, 1000}));
+    ASSERT_TRUE(m_inventory->put_session({"AA02", "", "2", bytes{1}, 1000}));
+    ASSERT_TRUE(m_inventory->put_session({"AA03", "", "2", bytes{1}, 1000}));
+    ASSERT_TRUE(m_inventory->put_session({"AA04", "", "2", bytes{1}, 50})); // expired at 100
+    auto g = m_inventory->gauges(100);
     ASSERT_TRUE(g) << g.error().message;
     EXPECT_EQ(g->profiles, (std::vector<std::pair<profile_state, std::int64_t>>{{profile_state::available, 2}}));
     auto sessions = g->sessions;

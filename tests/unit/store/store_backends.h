@@ -8,7 +8,9 @@
 /// OPENRSP_REQUIRE_POSTGRES=1 (CI), so a missing server can never pass CI as "skipped".
 
 #include "openrsp/core/result.h"
+#include "openrsp/store/store.h"
 
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 
 #include <cstdlib>
@@ -157,6 +159,38 @@ private:
     std::filesystem::path m_dir;
     int m_files = 0;
     std::unique_ptr<postgres_scratch> m_postgres;
+};
+
+/// \brief Base of the suites run once per backend: a fresh, empty store per test, opened as m_inventory.
+/// A derived SetUp calls this one first and returns when m_inventory is null (skipped or failed).
+class backend_test : public ::testing::TestWithParam<backend> {
+protected:
+    void SetUp() override
+    {
+        std::string admin_url;
+        if (GetParam() == backend::postgres) {
+            const auto pg = postgres_for_tests();
+            if (pg.verdict == postgres_availability::fail) FAIL() << pg.reason;
+            if (pg.verdict == postgres_availability::skip) GTEST_SKIP() << pg.reason;
+            admin_url = pg.admin_url;
+        }
+        m_stores = std::make_unique<scratch_stores>(GetParam(), admin_url);
+        auto where = m_stores->fresh();
+        ASSERT_TRUE(where) << where.error().message;
+        m_location = *where;
+        auto inv = open_inventory(m_location);
+        ASSERT_TRUE(inv) << inv.error().message;
+        m_inventory = std::move(*inv);
+    }
+    void TearDown() override
+    {
+        m_inventory.reset();
+        m_stores.reset();
+    }
+
+    std::unique_ptr<scratch_stores> m_stores;
+    std::string m_location;
+    std::unique_ptr<inventory> m_inventory;
 };
 
 } // namespace openrsp::store::testing
