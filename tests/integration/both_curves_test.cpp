@@ -173,7 +173,7 @@ TEST_F(both_curves, the_server_refuses_to_start_with_an_expired_sgp26_dptls_only
 {
     // SGP.26's original DPtls expired on 2026-08-02; with only that one present the loader says so.
     const fs::path copy = m_dir / "sgp26";
-    const fs::path src = fs::path(OPENRSP_SOURCE_DIR) / ".." / "shared" / "reference" / "sgp26";
+    const fs::path src = fs::path(OPENRSP_SOURCE_DIR) / "tests" / "data" / "certs" / "sgp26-set";
     fs::copy(src, copy, fs::copy_options::recursive);
     fs::remove(copy / "DPtls" / "CERT_S_SM_DP_VARO_TLS_NIST.der");
     fs::remove(copy / "DPtls" / "CERT_S_SM_DP_VARO_TLS_BRP.der");

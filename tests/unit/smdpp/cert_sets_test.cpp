@@ -20,7 +20,8 @@ constexpr const char* iccid1 = "8949000000000000018";
 constexpr const char* iccid2 = "8949000000000000026";
 constexpr const char* iccid3 = "8949000000000000034";
 
-const std::string sgp26_dir = std::string(OPENRSP_SOURCE_DIR) + "/../shared/reference/sgp26";
+// The whole public SGP.26 set in its published folder layout (tests/data/SOURCES.md).
+const std::string sgp26_dir = std::string(OPENRSP_SOURCE_DIR) + "/tests/data/certs/sgp26-set";
 
 /// `pki init --curve both`, once per binary.
 struct both_pki {
