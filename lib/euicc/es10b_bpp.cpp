@@ -204,6 +204,7 @@ std::optional<bpp_failure> bpp_loader::finish_metadata()
     if (!iccid || iccid->value.size() != 10 || !spn || !name)
         return fail_with(install_error_reason::incorrect_input_values);
     profile_record p;
+    p.identity = m_s.identity;
     p.iccid_bcd.assign(iccid->value.begin(), iccid->value.end());
     p.info.iccid = rsp::iccid_from_bcd(iccid->value);
     p.info.service_provider_name = to_string(spn->value);

@@ -44,14 +44,16 @@ result<void> euicc_impl::add_other_notifications(card_state& s, const profile_re
         if (!pmo || !address || !filter_selects(pmo->value, ev)) continue;
         const std::uint64_t seq = s.next_seq++;
         const bytes tbs = notification_metadata(seq, ev, to_string(address->value), p.iccid_bcd);
-        auto sig = sign_tlv(tbs);
+        // Signed by the chain that downloaded the profile: its SM-DP+ may trust no other CI.
+        const std::size_t id = p.identity < m_creds.identity_count() ? p.identity : 0;
+        auto sig = sign_tlv(tbs, id);
         if (!sig) return sig.take_error();
         der::writer w;
         w.begin(rsp::tag::sequence)
             .raw(tbs)
             .raw(*sig)
-            .raw(m_creds.euicc_cert.der())
-            .raw(m_creds.eum_cert.der())
+            .raw(m_creds.euicc_cert_at(id).der())
+            .raw(m_creds.eum_cert_at(id).der())
             .end();
         s.notifications.push_back(notification_record{seq, ev, to_string(address->value), p.iccid_bcd, w.finish()});
     }

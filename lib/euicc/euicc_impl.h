@@ -31,6 +31,9 @@ struct profile_record {
     bytes profile_owner;       ///< contents of `B7`
     bytes ppr;                 ///< contents of `99` (profilePolicyRules BIT STRING)
     bytes upp;                 ///< the unprotected profile package as installed
+    /// The identity (EUM/eUICC chain) that downloaded it: its later notifications go to an SM-DP+ that trusts that
+    /// chain's CI, so they are signed with it too.
+    std::size_t identity = 0;
 };
 
 /// \brief A pending notification (SGP.22 §5.6): the signed DER plus what ListNotification reports.

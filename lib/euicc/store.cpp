@@ -137,6 +137,7 @@ std::string serialise(const card_state& s)
         e["notification_configuration"] = to_hex(p.notification_config);
         e["profile_owner"] = to_hex(p.profile_owner);
         e["profile_policy_rules"] = to_hex(p.ppr);
+        if (p.identity != 0) e["identity"] = p.identity; // absent for identity 0: older files stay as they were
         e["imsi"] = p.info.imsi;
         e["ki"] = to_hex(p.info.ki);
         e["opc"] = to_hex(p.info.opc);
@@ -195,6 +196,7 @@ result<card_state> deserialise(std::string_view text, const std::string& path)
             p.notification_config = hex_field(e, "notification_configuration");
             p.profile_owner = hex_field(e, "profile_owner");
             p.ppr = hex_field(e, "profile_policy_rules");
+            p.identity = e.value("identity", std::size_t{0});
             p.info.imsi = e.value("imsi", std::string{});
             p.info.ki = hex_field(e, "ki");
             p.info.opc = hex_field(e, "opc");

@@ -58,12 +58,18 @@ struct transfer {
     response res;
     std::size_t header_bytes = 0;
     std::size_t body_bytes = 0;
+    std::size_t max_body = 0;
+    bool too_large = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 {
     auto* t = static_cast<transfer*>(user);
     const std::size_t n = size * count;
+    if (t->res.body.size() + n > t->max_body) {
+        t->too_large = true;
+        return 0; // curl ends the transfer with CURLE_WRITE_ERROR
+    }
     t->res.body.append(data, n);
     t->body_bytes += n;
     return n;
@@ -195,6 +201,7 @@ result<response> client::post(const std::string& url, std::string_view body, con
     if (!add_header("Expect:")) return fail("cannot post to " + url + ": out of memory");
 
     transfer t;
+    t.max_body = s.config.max_response_bytes;
     s.error_text[0] = '\0';
     // The handle keeps the options set by the constructor (and its connection); only per-call ones are set here.
     ::curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -218,6 +225,9 @@ result<response> client::post(const std::string& url, std::string_view body, con
     ::curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
     ::curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
 
+    if (t.too_large)
+        return fail("cannot post to " + url + ": the response is larger than " +
+                    std::to_string(s.config.max_response_bytes) + " bytes");
     if (code != CURLE_OK) return fail(s.describe(code, url));
     long status = 0;
     ::curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

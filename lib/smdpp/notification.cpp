@@ -151,6 +151,12 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
             to = store::profile_state::deleted;
             point = notification_point::deleted;
         }
+        // Enable/disable only move a profile that sits on an eUICC: a late or replayed one must not pull a Deleted
+        // profile back, nor one released again for re-download out of Released (record_deletion guards deletes).
+        const auto at = (*profile)->state;
+        const bool on_euicc = at == store::profile_state::downloaded || at == store::profile_state::installed ||
+                              at == store::profile_state::enabled || at == store::profile_state::disabled;
+        if (to && *to != store::profile_state::deleted && !on_euicc) return ok();
         if (to) {
             // The eUICC numbers its notifications (seqNumber): the same one sent again is the same event.
             auto seq = meta.find(0x80);

@@ -46,7 +46,8 @@ std::string progress_request_json(const store::progress_callback& c, std::string
               {"notificationPointStatus", std::move(status)}};
     if (!c.eid.empty()) body["eid"] = c.eid;
     if (!e.result_data.empty()) body["resultData"] = e.result_data;
-    return body.dump();
+    // Text from imports (profileType, messages) may not be UTF-8; replace what is invalid rather than throw.
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 namespace {
@@ -62,8 +63,13 @@ result<void> check_answer(const http::response& r)
         j.contains("header") && j["header"].is_object() && j["header"].contains("functionExecutionStatus")
             ? &j["header"]["functionExecutionStatus"]
             : nullptr;
-    if (status && status->is_object() && status->value("status", "") == "Failed")
-        return fail("the operator answered Failed: " + status->dump());
+    // Whatever shape the operator's JSON has, reading it must not throw (the sender thread would die with it).
+    if (status && status->is_object()) {
+        const auto st = status->find("status");
+        if (st != status->end() && st->is_string() && st->get<std::string>() == "Failed")
+            return fail("the operator answered Failed: " +
+                        status->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
     return ok();
 }
 
@@ -117,7 +123,12 @@ void progress_sender::loop()
 {
     for (;;) {
         // A store error (database restarting) is retried at the next poll; the outbox keeps the work.
-        auto delivered = run_once();
+        result<std::size_t> delivered = std::size_t{0};
+        try {
+            delivered = run_once();
+        } catch (const std::exception& e) {
+            delivered = fail(std::string("progress callbacks: ") + e.what());
+        }
         std::unique_lock lock(m_mutex);
         if (m_stopping) return;
         // A full batch suggests more are due: go again at once.
@@ -139,18 +150,29 @@ result<std::size_t> progress_sender::run_once()
     std::sort(due->begin(), due->end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
     std::size_t delivered = 0;
     for (const auto& c : *due) {
+        // Stop between POSTs, not only between batches: a hanging operator endpoint must not hold up shutdown for a
+        // whole batch of timeouts. What is left keeps its lease and goes out after it (or from another node).
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopping) break;
+        }
         result<void> sent = ok();
-        auto op = m_inventory.find_operator_by_name(c.operator_id);
-        if (!op)
-            sent = op.take_error();
-        else if (!*op || (*op)->callback_url.empty())
-            sent = fail("the operator " + c.operator_id + " has no callback URL any more");
-        else {
-            const std::string body = progress_request_json(c, m_cfg.requester_id);
-            auto r = m_client.post((*op)->callback_url, body,
-                                   {{"Content-Type", "application/json;charset=UTF-8"},
-                                    {"X-Admin-Protocol", std::string(rsp::es9p::admin_protocol)}});
-            sent = r ? check_answer(*r) : r.take_error();
+        try {
+            auto op = m_inventory.find_operator_by_name(c.operator_id);
+            if (!op)
+                sent = op.take_error();
+            else if (!*op || (*op)->callback_url.empty())
+                sent = fail("the operator " + c.operator_id + " has no callback URL any more");
+            else {
+                const std::string body = progress_request_json(c, m_cfg.requester_id);
+                auto r = m_client.post((*op)->callback_url, body,
+                                       {{"Content-Type", "application/json;charset=UTF-8"},
+                                        {"X-Admin-Protocol", std::string(rsp::es9p::admin_protocol)}});
+                sent = r ? check_answer(*r) : r.take_error();
+            }
+        } catch (const std::exception& e) {
+            // One bad callback (or answer) is a failed attempt with backoff, never the end of the sender thread.
+            sent = fail(std::string("the callback could not be sent: ") + e.what());
         }
         if (sent) {
             OPENRSP_TRY_VOID(m_inventory.progress_callback_delivered(c.event.id));

@@ -16,10 +16,45 @@ namespace {
 constexpr std::array<std::string_view, 4> level_names{"error", "warn", "info", "debug"};
 
 // JSON string escaping (RFC 8259 §7) of a value that is normally plain ASCII (codes, ids, sentences).
+/// Length of the well-formed UTF-8 sequence starting at v[i] (RFC 3629), 0 if the bytes there are not one.
+std::size_t utf8_sequence(std::string_view v, std::size_t i)
+{
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(v[k]); };
+    const unsigned char lead = b(i);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) n = 2;
+    else if (lead >= 0xE0 && lead <= 0xEF) {
+        n = 3;
+        if (lead == 0xE0) lo = 0xA0; // no overlongs
+        if (lead == 0xED) hi = 0x9F; // no surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        n = 4;
+        if (lead == 0xF0) lo = 0x90;
+        if (lead == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (i + n > v.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+    return n;
+}
+
 void append_string(std::string& out, std::string_view v)
 {
     out += '"';
-    for (char c : v) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const char c = v[i];
+        // Client-supplied text (User-Agent, messages quoting input) may be any bytes; a log line stays valid JSON.
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            if (const std::size_t n = utf8_sequence(v, i); n != 0) {
+                out.append(v.substr(i, n));
+                i += n - 1;
+            } else {
+                out += "\\ufffd";
+            }
+            continue;
+        }
         switch (c) {
         case '"':
             out += "\\\"";

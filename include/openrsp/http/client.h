@@ -29,6 +29,9 @@ struct client_config {
     std::chrono::milliseconds total_timeout{30000};
     /// SGP.22 §6.5.1 names "gsma-rsp-lpad" as the LPA's User-Agent.
     std::string user_agent = "gsma-rsp-lpad";
+    /// A larger response body is cut off with an error: a Bound Profile Package is well under a megabyte, and a
+    /// server (or an operator's callback endpoint) must not be able to fill our memory.
+    std::size_t max_response_bytes = 16 * 1024 * 1024;
 };
 
 /// \brief Traffic counted over the life of a client (headers and bodies, before TLS).

@@ -219,3 +219,64 @@ TEST(euicc_expiry, PrepareDownload_invalidCertificate_1_for_an_expired_DPpb)
     ASSERT_TRUE(dp.accept_authenticate_server(es10(*t, ch, dp.authenticate_server_request(challenge(*t, ch)))));
     EXPECT_EQ(error_code(es10(*t, ch, dp.prepare_download_request())), 1);
 }
+
+TEST(euicc_identities, notifications_after_a_download_are_signed_by_the_identity_that_downloaded_the_profile)
+{
+    temp_dir dir;
+    ASSERT_TRUE(virtual_euicc::create(dir.file("card.json"), dual_provisioning()));
+    const char* iccid = "8949449999999990148";
+    std::optional<crypto::certificate> brainpool_euicc;
+    {
+        auto card = virtual_euicc::open(dir.file("card.json"));
+        ASSERT_TRUE(card);
+        auto t = (*card)->make_transport();
+        const int ch = open_isdr(*t);
+        // Downloaded under the brainpool identity (the second one), with enable notifications configured.
+        test_smdp dp(both_pki::get().brainpool);
+        ASSERT_TRUE(authenticate_and_prepare(*t, ch, dp));
+        der::writer cfg;
+        cfg.begin(0x30).add_named_bits(0x80, {static_cast<unsigned>(rsp::notification_event::enable)})
+            .add(0x81, std::string_view{"smdp.brainpool.example"})
+            .end();
+        bpp_options o;
+        o.notification_config = cfg.finish();
+        auto bpp = dp.build_bpp(sample_profile(iccid), hex((*card)->eid()), o);
+        ASSERT_TRUE(decode_pir(load_series(*t, ch, bpp.series)));
+        ASSERT_TRUE(dp.euicc_cert);
+        brainpool_euicc = *dp.euicc_cert;
+    }
+    // Reopened from the file: which identity downloaded the profile survives a restart.
+    auto card = virtual_euicc::open(dir.file("card.json"));
+    ASSERT_TRUE(card);
+    auto t = (*card)->make_transport();
+    const int ch = open_isdr(*t);
+    der::writer enable;
+    enable.begin(rsp::tag::enable_profile).begin(0xA0).add(rsp::tag::iccid, *rsp::iccid_to_bcd(iccid)).end();
+    enable.add(0x81, bytes{0xFF}).end();
+    const bytes enable_response = es10(*t, ch, enable.finish());
+    auto enabled = der::parse_one(enable_response);
+    ASSERT_TRUE(enabled) << to_hex(enable_response);
+    auto result = der::reader(enabled->value).find(0x80);
+    ASSERT_TRUE(result) << to_hex(enable_response);
+    EXPECT_EQ(*der::decode_uint(result->value), 0u); // ok
+
+    der::writer retrieve;
+    retrieve.begin(rsp::tag::retrieve_notifications_list).end();
+    const bytes listed = es10(*t, ch, retrieve.finish());
+    auto list = der::parse_one(listed);
+    ASSERT_TRUE(list) << to_hex(listed);
+    auto pending = der::reader(list->value).find(0xA0);
+    ASSERT_TRUE(pending) << to_hex(listed);
+    bool seen = false;
+    for (const auto& n : *der::reader(pending->value).all()) {
+        if (n.tag != rsp::tag::sequence) continue; // the installation result (BF37) is not at issue here
+        auto parts = der::reader(n.value).all();
+        ASSERT_TRUE(parts);
+        ASSERT_EQ(parts->size(), 4u); // tbs, signature, eUICC certificate, EUM certificate
+        EXPECT_EQ(bytes((*parts)[2].raw.begin(), (*parts)[2].raw.end()), brainpool_euicc->der());
+        EXPECT_TRUE(crypto::ecdsa_verify(brainpool_euicc->public_key(), (*parts)[0].raw, (*parts)[1].value,
+                                         crypto::sig_format::raw_rs));
+        seen = true;
+    }
+    EXPECT_TRUE(seen) << "an enable notification was configured";
+}

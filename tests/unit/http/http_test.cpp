@@ -227,6 +227,21 @@ TEST(http_client, when_requests_made_then_bytes_counted)
     EXPECT_GT(cli.stats().bytes_sent, first.bytes_sent + body.size());
 }
 
+TEST(http_client, when_response_exceeds_the_limit_then_error_and_client_still_usable)
+{
+    auto srv = start_server({}); // echoes the request body
+    ASSERT_TRUE(srv);
+    http::client_config cfg;
+    cfg.max_response_bytes = 1000;
+    http::client cli(cfg);
+    auto big = cli.post(url(*srv), std::string(5000, 'b'), es9_headers);
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().message.find("larger than 1000 bytes"), std::string::npos) << big.error().message;
+    auto small = cli.post(url(*srv), std::string(500, 's'), es9_headers);
+    ASSERT_TRUE(small) << small.error().message;
+    EXPECT_EQ(small->body, std::string(500, 's'));
+}
+
 TEST(http_client, when_moved_then_still_usable)
 {
     auto srv = start_server({});

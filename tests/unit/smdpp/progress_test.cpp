@@ -37,6 +37,7 @@ public:
             m_requests.push_back(r);
             http::response out;
             out.status = m_status;
+            out.body = m_body;
             return out;
         });
         if (!s) throw std::runtime_error(s.error().message);
@@ -46,10 +47,11 @@ public:
     {
         return "http://127.0.0.1:" + std::to_string(m_server->port()) + "/gsma/rsp2/es2plus/handleDownloadProgressInfo";
     }
-    void answer(int status)
+    void answer(int status, std::string body = {})
     {
         std::lock_guard lock(m_mutex);
         m_status = status;
+        m_body = std::move(body);
     }
     std::vector<http::request> requests()
     {
@@ -68,6 +70,7 @@ private:
     std::mutex m_mutex;
     std::vector<http::request> m_requests;
     int m_status = 204;
+    std::string m_body;
     std::unique_ptr<http::server> m_server;
 };
 
@@ -323,6 +326,26 @@ TEST_P(progress, failed_posts_back_off_exponentially_and_are_abandoned_at_the_li
     m_receiver.answer(204);
     ASSERT_EQ(*sender.run_once(), 0u);
     EXPECT_EQ(m_receiver.requests().size(), 8u); // 4 attempts each, none after giving up
+}
+
+TEST_P(progress, odd_operator_answers_neither_stop_the_sender_nor_count_as_delivered_when_failed)
+{
+    const auto mid = order(iccid1);
+    ASSERT_TRUE(download(make_euicc(), mid));
+    auto sender = make_sender(*m_inventory);
+    // A Failed status in a 200 is a refusal, retried later.
+    m_receiver.answer(200, R"({"header":{"functionExecutionStatus":{"status":"Failed"}}})");
+    auto sent = sender.run_once();
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 0u);
+    EXPECT_NE(queued()[0].last_error.find("Failed"), std::string::npos) << queued()[0].last_error;
+    // A status of the wrong JSON type, or no JSON at all, is not a refusal and must not throw in the sender.
+    m_now += 5;
+    m_receiver.answer(200, R"({"header":{"functionExecutionStatus":{"status":1}}})");
+    sent = sender.run_once();
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 2u);
+    EXPECT_EQ(m_receiver.requests().size(), 4u);
 }
 
 TEST_P(progress, a_pending_callback_survives_a_restart_and_is_delivered_by_the_next_process)

@@ -54,6 +54,38 @@ protected:
         }
         ASSERT_TRUE(sent);
     }
+
+    /// Downloads iccid1, enables and disables it on the eUICC keeping the disable notification unsent (a phone
+    /// offline, say), deletes it (notification sent), then delivers the late disable notification.
+    void late_disable_after_delete(bool allow)
+    {
+        const auto mid = order(allow);
+        const auto euicc = make_euicc();
+        ASSERT_TRUE(download(euicc, mid));
+        bytes late_disable;
+        {
+            auto opened = open_euicc(euicc);
+            ASSERT_TRUE(opened) << opened.error().message;
+            auto& es10 = *opened->es10;
+            ASSERT_TRUE(es10.enable_profile(iccid1));
+            ASSERT_TRUE(es10.disable_profile(iccid1));
+            auto list = es10.list_notifications();
+            ASSERT_TRUE(list);
+            for (const auto& n : *list) {
+                if (n.operation != "disable") continue;
+                auto pending = es10.retrieve_notification(n.seq_number);
+                ASSERT_TRUE(pending);
+                late_disable = *pending;
+                ASSERT_TRUE(es10.remove_notification(n.seq_number));
+            }
+        }
+        ASSERT_FALSE(late_disable.empty());
+        delete_on_euicc(euicc);
+        const auto after_delete = allow ? profile_state::released : profile_state::deleted;
+        ASSERT_EQ(profile(iccid1).state, after_delete);
+        ASSERT_TRUE(m_service->handle_notification({late_disable})); // acknowledged, but changes nothing
+        EXPECT_EQ(profile(iccid1).state, after_delete);
+    }
 };
 
 } // namespace
@@ -128,3 +160,13 @@ TEST_P(redownload, the_json_binding_carries_allow_redownload_and_refuses_a_non_b
 
 INSTANTIATE_TEST_SUITE_P(backends, redownload, ::testing::Values(backend::sqlite, backend::postgres),
                          [](const auto& info) { return info.param == backend::sqlite ? "sqlite" : "postgres"; });
+
+TEST_P(redownload, a_late_disable_notification_does_not_pull_a_deleted_profile_back)
+{
+    late_disable_after_delete(false);
+}
+
+TEST_P(redownload, a_late_disable_notification_leaves_a_profile_released_again_for_redownload_in_released)
+{
+    late_disable_after_delete(true);
+}

@@ -44,14 +44,14 @@ protected:
     }
 
     http::response post(std::string_view prefix, std::string_view function, std::string body,
-                        const std::string& token = {})
+                        const std::string& token = {}, const std::string& user_agent = "gsma-rsp-lpad")
     {
         http::request req;
         req.method = "POST";
         req.target = std::string(prefix) + std::string(function);
         req.headers = {{"Content-Type", "application/json"},
                        {"X-Admin-Protocol", "gsma/rsp/v2.2.2"},
-                       {"User-Agent", "gsma-rsp-lpad"}};
+                       {"User-Agent", user_agent}};
         if (!token.empty()) req.headers.push_back({"Authorization", "Bearer " + token});
         req.body = std::move(body);
         req.remote_address = "192.0.2.7";
@@ -179,6 +179,17 @@ TEST_P(request_log_test, the_level_filters_lines_and_debug_adds_the_user_agent)
     EXPECT_EQ(l[0].at("user_agent"), "gsma-rsp-lpad");
     EXPECT_EQ(smdpp::parse_log_level("debug"), smdpp::log_level::debug);
     EXPECT_FALSE(smdpp::parse_log_level("verbose"));
+}
+
+TEST_P(request_log_test, client_bytes_that_are_not_utf8_still_give_one_valid_json_line)
+{
+    use_log(smdpp::log_level::debug);
+    // Well-formed UTF-8 passes as it is; a stray byte and a truncated sequence become U+FFFD.
+    post(es9p::path_prefix, "cancelSession", R"({"transactionId":"00AB","cancelSessionResponse":"vyEA"})", {},
+         "caf\xC3\xA9 \xFF phone \xE2\x82");
+    const auto l = lines(); // parses each line: throws on invalid JSON or UTF-8
+    ASSERT_EQ(l.size(), 1u);
+    EXPECT_EQ(l[0].at("user_agent"), "caf\xC3\xA9 \xEF\xBF\xBD phone \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST_P(request_log_test, metrics_show_sessions_profiles_and_callbacks_by_state_and_cache_them)
