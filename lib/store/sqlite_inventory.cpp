@@ -88,6 +88,9 @@ public:
         // BPP's Downloaded state and its EID binding, and the profile could then be issued a second time.
         OPENRSP_TRY_VOID(exec("PRAGMA synchronous=FULL"));
         OPENRSP_TRY_VOID(exec("PRAGMA foreign_keys=ON"));
+        // Space freed by an update (say, a profile re-sealed under a new key) is zeroed in the pages being written
+        // anyway, so old secrets do not linger in free space; FAST costs no extra I/O.
+        OPENRSP_TRY_VOID(exec("PRAGMA secure_delete=FAST"));
         const int target = static_cast<int>(std::size(sqlite_schema::migrations));
         for (;;) {
             // The version is read under the write lock, so of several processes starting at once only the
@@ -616,6 +619,12 @@ public:
             bind_text(*s, 5, old_id);
             if (sqlite3_step(*s) != SQLITE_DONE) return db_error("re-seal profile");
             done += static_cast<std::size_t>(sqlite3_changes(m_db.get()));
+        }
+        if (done > 0) {
+            // The WAL still holds the pages as they were before; fold it into the database and truncate it. Busy
+            // readers only postpone that to a later checkpoint, so the result is not an error.
+            std::lock_guard lock(m_mutex);
+            (void)exec("PRAGMA main.wal_checkpoint(TRUNCATE)");
         }
         return done;
     }

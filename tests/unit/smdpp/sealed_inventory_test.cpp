@@ -232,3 +232,34 @@ TEST(kek_file, is_64_hex_digits_and_its_id_follows_from_the_key)
 
 INSTANTIATE_TEST_SUITE_P(backends, sealed_inventory, ::testing::Values(backend::sqlite, backend::postgres),
                          [](const auto& info) { return info.param == backend::sqlite ? "sqlite" : "postgres"; });
+
+TEST_P(sealed_inventory, profiles_stored_in_clear_leave_no_trace_in_the_sqlite_files_once_resealed)
+{
+    if (GetParam() != backend::sqlite) GTEST_SKIP() << "about SQLite's free pages and WAL (PostgreSQL: VACUUM)";
+    // An inventory that started without a key: the secrets are in the file in clear.
+    const std::string path = (m_dir / "was-clear.db").string();
+    {
+        auto clear = store::open_inventory(path);
+        ASSERT_TRUE(clear);
+        smdpp::add_profile_options o;
+        o.smdp_address = smdp_address;
+        for (const char* iccid : {iccid1, iccid2})
+            ASSERT_TRUE(smdpp::add_profile(**clear, secret_description(iccid), o));
+    }
+    const auto file_bytes = [&] {
+        std::string all;
+        for (const char* suffix : {"", "-wal"})
+            if (fs::exists(path + suffix)) all += slurp(path + suffix);
+        return all;
+    };
+    ASSERT_TRUE(contains(file_bytes(), as_bytes(to_hex(m_ki)))) << "the check must see the clear secret first";
+    // The operator turns sealing on and re-seals: neither the rows' old space nor the WAL may keep the secret.
+    {
+        auto sealed = store::open_inventory(path, store::key_ring{{m_key}});
+        ASSERT_TRUE(sealed) << sealed.error().message;
+        auto n = (*sealed)->reseal_profiles(100);
+        ASSERT_TRUE(n) << n.error().message;
+        EXPECT_EQ(*n, 2u);
+    }
+    expect_no_secret_in(file_bytes());
+}
