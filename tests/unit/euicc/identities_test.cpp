@@ -268,7 +268,9 @@ TEST(euicc_identities, notifications_after_a_download_are_signed_by_the_identity
     auto pending = der::reader(list->value).find(0xA0);
     ASSERT_TRUE(pending) << to_hex(listed);
     bool seen = false;
-    for (const auto& n : *der::reader(pending->value).all()) {
+    const auto notifications = der::reader(pending->value).all(); // kept: the loop reads into it
+    ASSERT_TRUE(notifications);
+    for (const auto& n : *notifications) {
         if (n.tag != rsp::tag::sequence) continue; // the installation result (BF37) is not at issue here
         auto parts = der::reader(n.value).all();
         ASSERT_TRUE(parts);
