@@ -826,18 +826,32 @@ private:
     template <class F> result<bool> with_event(std::string_view iccid, const progress_event* event, F&& body)
     {
         if (!event) return body();
-        OPENRSP_TRY_VOID(exec("BEGIN IMMEDIATE"));
+        OPENRSP_TRY_VOID(run_cached(m_begin, "BEGIN IMMEDIATE"));
         auto changed = body();
         result<void> queued = ok();
         if (changed && *changed) queued = queue_event(iccid, *event);
         if (changed && queued) {
-            if (auto c = exec("COMMIT"); !c) queued = c;
+            if (auto c = run_cached(m_commit, "COMMIT"); !c) queued = c;
         }
         if (!changed || !queued) {
-            (void)exec("ROLLBACK");
+            (void)run_cached(m_rollback, "ROLLBACK");
             return changed ? queued.take_error() : changed.take_error();
         }
         return changed;
+    }
+
+    // A fixed statement prepared once (the hot transactions would otherwise parse BEGIN/COMMIT every time).
+    result<void> run_cached(stmt_ptr& slot, const char* sql)
+    {
+        if (!slot) {
+            auto prepared = prepare_raw(sql);
+            if (!prepared) return prepared.take_error();
+            slot = std::move(*prepared);
+        }
+        const int rc = sqlite3_step(slot.get());
+        sqlite3_reset(slot.get());
+        if (rc != SQLITE_DONE) return fail(std::string("database error: ") + sqlite3_errmsg(m_db.get()));
+        return ok();
     }
 
     static constexpr const char* columns = "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, "
@@ -1023,6 +1037,7 @@ private:
     /// (none for an in-memory inventory). Declared before its statement so the statement is finalized first.
     std::unique_ptr<sqlite3, db_closer> m_relaxed_db;
     stmt_ptr m_reserve_stmt;
+    stmt_ptr m_begin, m_commit, m_rollback; // with_event's transaction, on m_db
     std::array<stmt_ptr, 48> m_stmts; // slots 40-47: import, gauges, re-download (sqlite_inventory.cpp bottom)
     sealer m_sealer;
     bool m_require_key = false;
