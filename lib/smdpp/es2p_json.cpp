@@ -130,6 +130,24 @@ result<std::optional<bool>> optional_bool(const json& j, const char* key)
     return std::optional<bool>{it->get<bool>()};
 }
 
+/// The fields ConfirmOrder, CancelOrder and ReleaseProfile open with: the header, the mandatory ICCID and, where the
+/// request has one, the optional EID (checked in that order).
+template <class Request> result<void> read_order_target(const json& j, Request& r)
+{
+    auto h = parse_header(j);
+    if (!h) return h.take_error();
+    r.header = std::move(*h);
+    auto iccid = mandatory_iccid(j);
+    if (!iccid) return iccid.take_error();
+    r.iccid = std::move(*iccid);
+    if constexpr (requires { r.eid; }) {
+        auto eid = optional_eid(j);
+        if (!eid) return eid.take_error();
+        r.eid = std::move(*eid);
+    }
+    return ok();
+}
+
 } // namespace
 
 result<download_order_request> parse_download_order_request(std::string_view text)
@@ -166,15 +184,7 @@ result<confirm_order_request> parse_confirm_order_request(std::string_view text)
     auto j = parse_object(text);
     if (!j) return j.take_error();
     confirm_order_request r;
-    auto h = parse_header(*j);
-    if (!h) return h.take_error();
-    r.header = std::move(*h);
-    auto iccid = mandatory_iccid(*j);
-    if (!iccid) return iccid.take_error();
-    r.iccid = std::move(*iccid);
-    auto eid = optional_eid(*j);
-    if (!eid) return eid.take_error();
-    r.eid = std::move(*eid);
+    OPENRSP_TRY_VOID(read_order_target(*j, r));
     for (auto [key, dst] : {std::pair{"matchingId", &r.matching_id},
                             {"confirmationCode", &r.confirmation_code},
                             {"smdsAddress", &r.smds_address}}) {
@@ -197,15 +207,7 @@ result<cancel_order_request> parse_cancel_order_request(std::string_view text)
     auto j = parse_object(text);
     if (!j) return j.take_error();
     cancel_order_request r;
-    auto h = parse_header(*j);
-    if (!h) return h.take_error();
-    r.header = std::move(*h);
-    auto iccid = mandatory_iccid(*j);
-    if (!iccid) return iccid.take_error();
-    r.iccid = std::move(*iccid);
-    auto eid = optional_eid(*j);
-    if (!eid) return eid.take_error();
-    r.eid = std::move(*eid);
+    OPENRSP_TRY_VOID(read_order_target(*j, r));
     auto mid = optional_string(*j, "matchingId");
     if (!mid) return mid.take_error();
     r.matching_id = std::move(*mid);
@@ -226,12 +228,7 @@ result<release_profile_request> parse_release_profile_request(std::string_view t
     auto j = parse_object(text);
     if (!j) return j.take_error();
     release_profile_request r;
-    auto h = parse_header(*j);
-    if (!h) return h.take_error();
-    r.header = std::move(*h);
-    auto iccid = mandatory_iccid(*j);
-    if (!iccid) return iccid.take_error();
-    r.iccid = std::move(*iccid);
+    OPENRSP_TRY_VOID(read_order_target(*j, r));
     return r;
 }
 
