@@ -296,7 +296,7 @@ void BM_sqlite_session_roundtrip(benchmark::State& state)
     auto inv = must(store::open_sqlite((env().dir / "sess.db").string()));
     std::uint64_t n = 0;
     for (auto _ : state) {
-        store::session_record r{"T" + std::to_string(n++), "", "1", bytes(700, 1), 4000000000};
+        store::rsp_session_row r{"T" + std::to_string(n++), "", "1", bytes(700, 1), 4000000000};
         must(inv->put_session(r));
         benchmark::DoNotOptimize(inv->get_session(r.transaction_id, 1));
         must(inv->delete_session(r.transaction_id));
@@ -322,7 +322,7 @@ void BM_store_ops_per_download(benchmark::State& state)
     static std::uint64_t n = 0; // the benchmark function runs several times on one database
     for (auto _ : state) {
         const std::string id = std::to_string(getpid()) + "-" + std::to_string(n++);
-        store::profile_record p;
+        store::inventory_profile p;
         p.iccid = "ICCID" + id;
         p.matching_id = "MID" + id;
         p.state = store::profile_state::released;

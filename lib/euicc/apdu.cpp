@@ -261,7 +261,7 @@ es10_reply euicc_impl::dispatch(byte_view request)
     }
 }
 
-profile_record* find_profile(std::vector<profile_record>& list, const der::tlv& id)
+installed_profile* find_profile(std::vector<installed_profile>& list, const der::tlv& id)
 {
     if (id.tag == rsp::tag::iccid) {
         if (id.value.empty() || id.value.size() > 10) return nullptr;
@@ -278,9 +278,9 @@ profile_record* find_profile(std::vector<profile_record>& list, const der::tlv& 
     return nullptr;
 }
 
-const profile_record* find_profile(const std::vector<profile_record>& list, const der::tlv& id)
+const installed_profile* find_profile(const std::vector<installed_profile>& list, const der::tlv& id)
 {
-    return find_profile(const_cast<std::vector<profile_record>&>(list), id);
+    return find_profile(const_cast<std::vector<installed_profile>&>(list), id);
 }
 
 bytes simple_result(der::tag_t outer, unsigned code)

@@ -54,7 +54,7 @@ void add_pkid_list(der::writer& w, der::tag_t list_tag, const std::vector<const 
 }
 
 /// The CIs whose keys verify server certificates (all of them) and those that certify our own chain.
-std::vector<const crypto::certificate*> verification_cis(const credentials& c)
+std::vector<const crypto::certificate*> verification_cis(const card_credentials& c)
 {
     std::vector<const crypto::certificate*> out;
     for (const auto& ci : c.cis) out.push_back(&ci);
@@ -62,14 +62,14 @@ std::vector<const crypto::certificate*> verification_cis(const credentials& c)
 }
 
 /// The identity whose EUM the CI `ci_pkid` certified, if any.
-std::optional<std::size_t> identity_under(const credentials& c, byte_view ci_pkid)
+std::optional<std::size_t> identity_under(const card_credentials& c, byte_view ci_pkid)
 {
     for (std::size_t i = 0; i < c.identity_count(); ++i)
         if (std::ranges::equal(c.eum_cert_at(i).authority_key_id(), ci_pkid)) return i;
     return std::nullopt;
 }
 
-std::vector<const crypto::certificate*> signing_cis(const credentials& c)
+std::vector<const crypto::certificate*> signing_cis(const card_credentials& c)
 {
     std::vector<const crypto::certificate*> out;
     for (const auto& ci : c.cis)

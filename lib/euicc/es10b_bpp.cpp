@@ -203,7 +203,7 @@ std::optional<bpp_failure> bpp_loader::finish_metadata()
     const auto name = r.find(rsp::tag::profile_name);
     if (!iccid || iccid->value.size() != 10 || !spn || !name)
         return fail_with(install_error_reason::incorrect_input_values);
-    profile_record p;
+    installed_profile p;
     p.identity = m_s.identity;
     p.iccid_bcd.assign(iccid->value.begin(), iccid->value.end());
     p.info.iccid = rsp::iccid_from_bcd(iccid->value);
@@ -394,7 +394,7 @@ bytes bpp_loader::install(std::optional<bpp_failure>& failure)
     if (!m_s.pending) return fail_with(install_error_reason::incorrect_input_values);
     auto upp = rsp::parse_upp(m_s.upp);
     if (!upp) return fail_with(install_error_reason::pe_processing_error);
-    profile_record p = *m_s.pending;
+    installed_profile p = *m_s.pending;
     if (upp->iccid != p.info.iccid) return fail_with(install_error_reason::data_mismatch);
 
     card_state next = m_card.m_state;
@@ -404,7 +404,7 @@ bytes bpp_loader::install(std::optional<bpp_failure>& failure)
     for (unsigned i = 0x10; i <= 0xFF && !index; ++i) {
         const bytes aid = isdp_aid_for(static_cast<std::uint8_t>(i));
         if (std::none_of(next.profiles.begin(), next.profiles.end(),
-                         [&](const profile_record& e) { return e.info.isdp_aid == aid; }))
+                         [&](const installed_profile& e) { return e.info.isdp_aid == aid; }))
             index = static_cast<std::uint8_t>(i);
     }
     if (!index) return fail_with(install_error_reason::insufficient_memory);

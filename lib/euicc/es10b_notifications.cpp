@@ -29,7 +29,7 @@ bytes euicc_impl::notification_metadata(std::uint64_t seq, rsp::notification_eve
     return w.finish();
 }
 
-result<void> euicc_impl::add_other_notifications(card_state& s, const profile_record& p,
+result<void> euicc_impl::add_other_notifications(card_state& s, const installed_profile& p,
                                                  rsp::notification_event ev) const
 {
     if (p.notification_config.empty()) return ok();

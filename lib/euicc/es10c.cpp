@@ -25,7 +25,7 @@ constexpr unsigned result_undefined = 127;
 constexpr unsigned ppr1_no_disable = 1;
 constexpr unsigned ppr2_no_delete = 2;
 
-bool ppr_forbids(const profile_record& p, unsigned bit) { return !p.ppr.empty() && der::bit_is_set(p.ppr, bit); }
+bool ppr_forbids(const installed_profile& p, unsigned bit) { return !p.ppr.empty() && der::bit_is_set(p.ppr, bit); }
 
 /// Parses a list of BER tags as carried in a `5C` tagList.
 std::optional<std::set<der::tag_t>> parse_tag_list(byte_view b)
@@ -136,7 +136,7 @@ bytes euicc_impl::enable_profile(const der::tlv& request)
     const auto id = profile_identifier(request.value, true);
     if (!id) return simple_result(outer, result_undefined);
     card_state next = m_state;
-    profile_record* target = find_profile(next.profiles, *id);
+    installed_profile* target = find_profile(next.profiles, *id);
     if (!target) return simple_result(outer, result_not_found);
     if (target->info.enabled) return simple_result(outer, result_wrong_state);
     // A profile switch during a proactive session would pull the NAA away under the running command.
@@ -162,7 +162,7 @@ bytes euicc_impl::disable_profile(const der::tlv& request)
     const auto id = profile_identifier(request.value, true);
     if (!id) return simple_result(outer, result_undefined);
     card_state next = m_state;
-    profile_record* target = find_profile(next.profiles, *id);
+    installed_profile* target = find_profile(next.profiles, *id);
     if (!target) return simple_result(outer, result_not_found);
     if (!target->info.enabled) return simple_result(outer, result_wrong_state);
     if (ppr_forbids(*target, ppr1_no_disable)) return simple_result(outer, result_disallowed_by_policy);
@@ -181,12 +181,12 @@ bytes euicc_impl::delete_profile(const der::tlv& request)
     const auto id = profile_identifier(request.value, false);
     if (!id) return simple_result(outer, result_undefined);
     card_state next = m_state;
-    profile_record* target = find_profile(next.profiles, *id);
+    installed_profile* target = find_profile(next.profiles, *id);
     if (!target) return simple_result(outer, result_not_found);
     if (target->info.enabled) return simple_result(outer, result_wrong_state);
     if (ppr_forbids(*target, ppr2_no_delete)) return simple_result(outer, result_disallowed_by_policy);
-    const profile_record gone = *target;
-    std::erase_if(next.profiles, [&](const profile_record& p) { return p.iccid_bcd == gone.iccid_bcd; });
+    const installed_profile gone = *target;
+    std::erase_if(next.profiles, [&](const installed_profile& p) { return p.iccid_bcd == gone.iccid_bcd; });
     if (!add_other_notifications(next, gone, rsp::notification_event::del))
         return simple_result(outer, result_undefined);
     if (!commit(std::move(next))) return simple_result(outer, result_undefined);
@@ -202,7 +202,7 @@ bytes euicc_impl::set_nickname(const der::tlv& request)
     const auto nick = r.find(rsp::tag::profile_nickname);
     if (!iccid || !nick || nick->value.size() > 64) return simple_result(outer, result_undefined);
     card_state next = m_state;
-    profile_record* target = find_profile(next.profiles, *iccid);
+    installed_profile* target = find_profile(next.profiles, *iccid);
     if (!target) return simple_result(outer, result_not_found);
     target->info.nickname = to_string(nick->value);
     if (!commit(std::move(next))) return simple_result(outer, result_undefined);
@@ -256,7 +256,7 @@ bytes euicc_impl::memory_reset(const der::tlv& request)
     const bool address = der::bit_is_set(opts->value, 2);
     card_state next = m_state;
     const std::size_t before = next.profiles.size();
-    std::erase_if(next.profiles, [&](const profile_record& p) {
+    std::erase_if(next.profiles, [&](const installed_profile& p) {
         return (operational && p.info.profile_class != 0) || (test && p.info.profile_class == 0);
     });
     bool changed = next.profiles.size() != before;

@@ -22,7 +22,7 @@
 namespace openrsp::euicc::detail {
 
 /// \brief One installed profile with everything StoreMetadata and the UPP gave us.
-struct profile_record {
+struct installed_profile {
     stored_profile info;
     bytes iccid_bcd;           ///< the `5A` value exactly as StoreMetadata carried it (10 bytes)
     std::optional<unsigned> icon_type;
@@ -57,7 +57,7 @@ struct card_state {
     std::string default_dp_address;
     std::string root_ds_address = "lpa.ds.gsma.com";
     std::uint64_t next_seq = 1;
-    std::vector<profile_record> profiles;
+    std::vector<installed_profile> profiles;
     std::vector<notification_record> notifications;
     card_limits limits;
     std::vector<rat_rule> rat = default_rat();
@@ -93,7 +93,7 @@ struct identity {
 
 /// \brief Certificates and keys parsed once at open(). euicc_cert/euicc_key/eum_cert are identity 0 (the one
 /// notifications outside a download are signed with); `more` holds identities 1.. under other CIs.
-struct credentials {
+struct card_credentials {
     crypto::certificate euicc_cert;
     crypto::ec_key euicc_key;
     crypto::certificate eum_cert;
@@ -115,7 +115,7 @@ struct credentials {
         return i == 0 ? eum_cert : more[i - 1].eum_cert;
     }
 };
-result<credentials> load_credentials(const card_state& s);
+result<card_credentials> load_credentials(const card_state& s);
 
 /// \brief ES8+ BPP decoding progress (SGP.22 §5.5 and the lpac STORE DATA split of facts §4.3).
 enum class bpp_stage { none, expect_first87, expect_seq88, in_seq88, expect_second87_or_86, in_seq86 };
@@ -140,7 +140,7 @@ struct download_session {
     std::optional<crypto::scp03t_channel> channel;
     std::size_t seq_remaining = 0; ///< bytes still expected inside the current A1/A3 (split form)
     bytes metadata_plain;          ///< concatenated 88 plaintexts
-    std::optional<profile_record> pending;
+    std::optional<installed_profile> pending;
     bytes upp;
 };
 
@@ -187,7 +187,7 @@ struct es10_reply {
 /// \brief The ISD-R. Member functions are spread over the files named in each group.
 class euicc_impl final : public virtual_euicc {
 public:
-    euicc_impl(std::string path, card_state state, credentials creds);
+    euicc_impl(std::string path, card_state state, card_credentials creds);
 
     bytes transmit(byte_view command_apdu) override;
     [[nodiscard]] std::string eid() const override;
@@ -226,12 +226,12 @@ public:
     bytes retrieve_notifications(const der::tlv& request) const;
     bytes remove_notification(const der::tlv& request);
     /// Builds OtherSignedNotifications for a profile event, if the profile's B6 asks for it; consumes seqs in s.
-    result<void> add_other_notifications(card_state& s, const profile_record& p, rsp::notification_event ev) const;
+    result<void> add_other_notifications(card_state& s, const installed_profile& p, rsp::notification_event ev) const;
     /// NotificationMetadata `BF2F` TLV.
     static bytes notification_metadata(std::uint64_t seq, rsp::notification_event ev, std::string_view address,
                                        byte_view iccid_bcd);
 
-    // store.cpp
+    // card_file.cpp
     /// Writes next to disk and, only on success, makes it the live state (SGP.22 requires the eUICC to
     /// never acknowledge what it has not kept).
     result<void> commit(card_state next);
@@ -240,7 +240,7 @@ public:
     result<bytes> sign_tlv(byte_view message, std::size_t identity = 0) const;
 
     [[nodiscard]] const card_state& state() const { return m_state; }
-    [[nodiscard]] const credentials& creds() const { return m_creds; }
+    [[nodiscard]] const card_credentials& creds() const { return m_creds; }
 
 private:
     bytes process_apdu(byte_view apdu);
@@ -248,7 +248,7 @@ private:
 
     std::string m_path;
     card_state m_state;
-    credentials m_creds;
+    card_credentials m_creds;
     std::array<channel_state, max_channels> m_channels{};
     bytes m_challenge; ///< last euiccChallenge, one use only
     std::optional<download_session> m_session;
@@ -261,8 +261,8 @@ private:
 /// Helpers shared by the handlers.
 inline std::uint16_t be16(std::uint8_t a, std::uint8_t b) { return static_cast<std::uint16_t>(a << 8 | b); }
 /// Finds a profile by `5A` (10 bytes; a 9-byte ICCID from older lpac is padded with FF) or `4F`.
-profile_record* find_profile(std::vector<profile_record>& list, const der::tlv& id);
-const profile_record* find_profile(const std::vector<profile_record>& list, const der::tlv& id);
+installed_profile* find_profile(std::vector<installed_profile>& list, const der::tlv& id);
+const installed_profile* find_profile(const std::vector<installed_profile>& list, const der::tlv& id);
 /// Response `OUTER{80 code}` as used by most ES10c functions.
 bytes simple_result(der::tag_t outer, unsigned code);
 

@@ -73,14 +73,14 @@ std::string sentence_case(std::string s)
 }
 
 /// What stop() needs from a connection; implemented per stream type.
-class session_base {
+class connection_base {
 public:
-    virtual ~session_base() = default;
+    virtual ~connection_base() = default;
     /// Asks the connection to close once its current request is answered (thread-safe).
     virtual void request_stop() = 0;
 };
 
-/// State shared by the acceptor and all connections. Outlives every session: stop() drains them before it returns.
+/// State shared by the acceptor and all connections. Outlives every connection: stop() drains them before it returns.
 class server_core {
 public:
     server_core(server_config config, handler on_request, std::optional<net::ssl::context> tls, unsigned threads)
@@ -101,15 +101,15 @@ public:
     std::uint64_t accepted() const { return m_accepted.load(); }
     std::size_t active() const { return m_active.load(); }
 
-    /// Adds a session to the stop list; false once stopping (the caller then drops the connection).
-    bool add(std::uint64_t& id, const std::shared_ptr<session_base>& s);
+    /// Adds a connection to the stop list; false once stopping (the caller then drops the connection).
+    bool add(std::uint64_t& id, const std::shared_ptr<connection_base>& s);
     void remove(std::uint64_t id);
 
 private:
     void accept();
     void on_accept(error_code ec, tcp::socket socket);
     template <class Stream>
-    void start_session(Stream stream, std::string remote);
+    void start_connection(Stream stream, std::string remote);
 
     server_config m_config;
     handler m_handler;
@@ -118,7 +118,7 @@ private:
 
     std::mutex m_mutex;
     std::condition_variable m_drained;
-    std::unordered_map<std::uint64_t, std::weak_ptr<session_base>> m_sessions;
+    std::unordered_map<std::uint64_t, std::weak_ptr<connection_base>> m_connections;
     std::uint64_t m_next_id = 0;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::uint64_t> m_accepted{0};
@@ -126,7 +126,7 @@ private:
     bool m_stopped = false;
     std::mutex m_stop_mutex;
 
-    // Declared after everything sessions touch: destroying the io_context destroys the sessions still queued.
+    // Declared after everything connections touch: destroying the io_context destroys the connections still queued.
     net::io_context m_ioc;
     tcp::acceptor m_acceptor;
     net::steady_timer m_accept_retry;
@@ -136,15 +136,15 @@ private:
 
 /// One connection: reads requests, calls the handler, writes responses, on its own strand.
 template <class Stream>
-class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
+class connection final : public connection_base, public std::enable_shared_from_this<connection<Stream>> {
 public:
     static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
-    session(server_core& owner, Stream stream, std::string remote)
+    connection(server_core& owner, Stream stream, std::string remote)
         : m_owner(owner), m_stream(std::move(stream)), m_remote(std::move(remote))
     {
     }
-    ~session() override { m_owner.remove(m_id); }
+    ~connection() override { m_owner.remove(m_id); }
 
     void start(std::uint64_t id)
     {
@@ -437,27 +437,27 @@ void server_core::on_accept(error_code ec, tcp::socket socket)
     const auto peer = socket.remote_endpoint(ec);
     std::string remote = ec ? std::string() : peer.address().to_string();
     if (m_tls)
-        start_session(tls_stream(std::move(socket), *m_tls), std::move(remote));
+        start_connection(tls_stream(std::move(socket), *m_tls), std::move(remote));
     else
-        start_session(plain_stream(std::move(socket)), std::move(remote));
+        start_connection(plain_stream(std::move(socket)), std::move(remote));
     accept();
 }
 
 template <class Stream>
-void server_core::start_session(Stream stream, std::string remote)
+void server_core::start_connection(Stream stream, std::string remote)
 {
-    auto s = std::make_shared<session<Stream>>(*this, std::move(stream), std::move(remote));
+    auto s = std::make_shared<connection<Stream>>(*this, std::move(stream), std::move(remote));
     std::uint64_t id = 0;
     if (!add(id, s)) return;
     s->start(id);
 }
 
-bool server_core::add(std::uint64_t& id, const std::shared_ptr<session_base>& s)
+bool server_core::add(std::uint64_t& id, const std::shared_ptr<connection_base>& s)
 {
     const std::lock_guard lock(m_mutex);
     if (m_stopping) return false;
     id = ++m_next_id;
-    m_sessions.emplace(id, s);
+    m_connections.emplace(id, s);
     m_active.fetch_add(1);
     return true;
 }
@@ -466,9 +466,9 @@ void server_core::remove(std::uint64_t id)
 {
     if (id == 0) return; // never registered
     const std::lock_guard lock(m_mutex);
-    if (m_sessions.erase(id) == 0) return;
+    if (m_connections.erase(id) == 0) return;
     m_active.fetch_sub(1);
-    if (m_sessions.empty()) m_drained.notify_all();
+    if (m_connections.empty()) m_drained.notify_all();
 }
 
 void server_core::stop()
@@ -477,12 +477,12 @@ void server_core::stop()
     if (m_stopped) return;
     m_stopped = true;
 
-    std::vector<std::shared_ptr<session_base>> live;
+    std::vector<std::shared_ptr<connection_base>> live;
     {
         const std::lock_guard lock(m_mutex);
         m_stopping = true;
-        live.reserve(m_sessions.size());
-        for (auto& [id, weak] : m_sessions)
+        live.reserve(m_connections.size());
+        for (auto& [id, weak] : m_connections)
             if (auto s = weak.lock()) live.push_back(std::move(s));
     }
     net::post(m_acceptor.get_executor(), [this] {
@@ -491,11 +491,11 @@ void server_core::stop()
         m_accept_retry.cancel();
     });
     for (auto& s : live) s->request_stop();
-    live.clear(); // outside m_mutex: the last reference runs ~session, which takes it
+    live.clear(); // outside m_mutex: the last reference runs ~connection, which takes it
 
     {
         std::unique_lock lock(m_mutex);
-        m_drained.wait_for(lock, stop_grace, [this] { return m_sessions.empty(); });
+        m_drained.wait_for(lock, stop_grace, [this] { return m_connections.empty(); });
     }
     m_ioc.stop(); // whatever is still running past the grace period is cut off
     for (auto& t : m_threads)

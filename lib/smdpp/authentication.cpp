@@ -41,7 +41,7 @@ unexpected chain_failure(const crypto::chain_check& c, const char* subject)
 
 } // namespace
 
-service::service(config cfg, credentials creds, store::inventory& inventory)
+service::service(config cfg, server_credentials creds, store::inventory& inventory)
 {
     if (!cfg.now) {
         cfg.now = [] {
@@ -57,7 +57,7 @@ stats service::counters() const
 {
     return stats{m_impl->downloads.load(), m_impl->installs.load(), m_impl->failures.load()};
 }
-const credentials& service::creds() const { return m_impl->creds; }
+const server_credentials& service::creds() const { return m_impl->creds; }
 
 result<rsp::es9p::initiate_authentication_response>
 service::initiate_authentication(const rsp::es9p::initiate_authentication_request& req)
@@ -97,8 +97,8 @@ service::initiate_authentication(const rsp::es9p::initiate_authentication_reques
     }
     if (set == nullptr) return fail("8.8.4", "3.7", "the eUICC cannot verify any certificate of this SM-DP+");
 
-    session_state s;
-    s.at = session_state::stage::authenticating;
+    rsp_session s;
+    s.at = rsp_session::stage::authenticating;
     s.transaction_id = crypto::random_bytes(16);
     s.server_challenge = crypto::random_bytes(16);
     s.ci_pkid = *to_be_used;
@@ -190,7 +190,7 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     const std::string tid_hex = normalize_tid(req.transaction_id);
     auto session = m.load_session(tid_hex);
     if (!session) return session.take_error();
-    if (session->at != session_state::stage::authenticating)
+    if (session->at != rsp_session::stage::authenticating)
         return fail("8.10.1", "3.9", "this session has already authenticated the eUICC");
 
     auto outer = der::parse_one(req.authenticate_server_response);
@@ -243,7 +243,7 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     auto found = m.inventory.find_by_matching_id(matching_id);
     if (!found) return fail("8.8", "4.2", found.error().message);
     if (!*found) return fail("8.2.6", "3.8", "the matching ID is unknown to this SM-DP+");
-    const store::profile_record& profile = **found;
+    const store::inventory_profile& profile = **found;
     // EID binding comes first: once an order is linked to or delivered to an eUICC, its activation code is
     // worthless anywhere else, whatever state the profile is in (a stolen code must not even learn that).
     if (!profile.eid.empty() && profile.eid != eid) return fail("8.1.1", "3.8", "the order is bound to another EID");
@@ -289,7 +289,7 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     resp.profile_metadata = profile.metadata;
     resp.transaction_id = tid_hex;
 
-    session->at = session_state::stage::authenticated;
+    session->at = rsp_session::stage::authenticated;
     session->euicc_certificate = euicc_cert->der();
     session->eid = eid;
     session->iccid = profile.iccid;

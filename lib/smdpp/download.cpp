@@ -28,7 +28,7 @@ result<void> add_segments(der::writer& w, byte_view data, std::size_t chunk, Wra
 
 } // namespace
 
-result<bytes> service::impl::build_bound_profile_package(const session_state& s, const store::profile_record& p,
+result<bytes> service::impl::build_bound_profile_package(const rsp_session& s, const store::inventory_profile& p,
                                                          byte_view euicc_otpk_point)
 {
     auto set = session_set(s);
@@ -94,7 +94,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     const std::string tid_hex = normalize_tid(req.transaction_id);
     auto session = m.load_session(tid_hex);
     if (!session) return session.take_error();
-    if (session->at != session_state::stage::authenticated)
+    if (session->at != rsp_session::stage::authenticated)
         return fail("8.10.1", "3.9", "this session is not waiting for a Bound Profile Package request");
 
     auto outer = der::parse_one(req.prepare_download_response);
@@ -175,7 +175,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     if (!*moved) return fail("8.2", "3.7", "the profile is no longer available for this session");
     m.progress_queued();
 
-    session->at = session_state::stage::bpp_delivered;
+    session->at = rsp_session::stage::bpp_delivered;
     OPENRSP_TRY_VOID(m.save_session(tid_hex, *session));
     ++m.downloads;
     rsp::es9p::get_bound_profile_package_response resp;

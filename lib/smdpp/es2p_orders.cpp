@@ -18,7 +18,7 @@ unexpected unknown_iccid(std::string_view iccid)
     return fail("8.2.1", "3.9", "no profile with ICCID " + std::string(iccid) + " belongs to this operator");
 }
 
-unexpected invalid_transition(const store::profile_record& p, std::string_view what)
+unexpected invalid_transition(const store::inventory_profile& p, std::string_view what)
 {
     return fail("8.2", "3.5",
                 "the profile " + p.iccid + " is " + std::string(store::to_string(p.state)) + ", so it cannot be " +
@@ -32,7 +32,7 @@ unexpected store_error(const error& e)
 
 // The operator's own profile, or 8.2.1 / 3.9 whether it does not exist or belongs to someone else: an operator
 // must not learn which ICCIDs other operators hold.
-result<store::profile_record> own_profile(store::inventory& inv, const order_context& ctx, std::string_view iccid)
+result<store::inventory_profile> own_profile(store::inventory& inv, const order_context& ctx, std::string_view iccid)
 {
     auto p = inv.find_by_iccid(iccid);
     if (!p) return store_error(p.error());

@@ -106,7 +106,7 @@ void render_gauges(std::string& body, const store::inventory_gauges& g)
         body += "openrsp_smdpp_profiles{state=\"" + std::string(store::to_string(state)) + "\"} " +
                 std::to_string(count(g.profiles, state)) + "\n";
     }
-    // Stages as session_state::stage numbers them in the store.
+    // Stages as rsp_session::stage numbers them in the store.
     body += "# HELP openrsp_smdpp_sessions Live RSP sessions (not expired) by stage, all nodes.\n"
             "# TYPE openrsp_smdpp_sessions gauge\n";
     for (auto [stage, label] : {std::pair{"1", "authenticating"}, {"2", "authenticated"}, {"3", "bpp_delivered"}})

@@ -210,7 +210,7 @@ public:
 private:
     store::inventory& m_inv;
     const import_options& m_options;
-    std::vector<store::profile_record> m_batch;
+    std::vector<store::inventory_profile> m_batch;
     std::vector<std::pair<std::size_t, std::string>> m_origin;
     import_report m_report;
 };

@@ -91,14 +91,14 @@ result<rsp::profile_description> parse_profile_description(std::string_view text
 namespace {
 
 // The package and metadata are built once here, so a download only encrypts them.
-result<store::profile_record> make_record(const rsp::profile_description& d, const std::string& smdp_address)
+result<store::inventory_profile> make_record(const rsp::profile_description& d, const std::string& smdp_address)
 {
     OPENRSP_TRY_VOID(rsp::validate(d));
     if (!rsp::is_valid_smdp_address(smdp_address))
         return fail("the SM-DP+ address '" + smdp_address + "' is not a valid host name");
     auto upp = rsp::build_upp(d);
     if (!upp) return upp.take_error();
-    store::profile_record p;
+    store::inventory_profile p;
     p.iccid = d.iccid;
     p.upp = std::move(*upp);
     p.metadata = build_metadata(d, smdp_address);
@@ -134,7 +134,7 @@ result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp:
     return ac;
 }
 
-result<store::profile_record> make_inventory_record(const rsp::profile_description& d,
+result<store::inventory_profile> make_inventory_record(const rsp::profile_description& d,
                                                     const inventory_profile_options& options)
 {
     if (options.operator_id.empty()) return fail("a profile for ES2+ orders needs an operator");

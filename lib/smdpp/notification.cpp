@@ -215,7 +215,7 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
     }
     if (!session->iccid.empty()) {
         // The operator hears of the cancellation at the step it ended (SGP.22 §3.1.3 / §5.3.5).
-        const bool delivered = session->at == session_state::stage::bpp_delivered;
+        const bool delivered = session->at == rsp_session::stage::bpp_delivered;
         store::progress_event event = m.progress_event(
             session->iccid, delivered ? notification_point::bpp_installation : notification_point::bpp_download,
             tid_hex);

@@ -15,7 +15,7 @@ namespace openrsp::smdpp {
 
 /// What the SM-DP+ remembers between ES9+ calls of one RSP session (SGP.22 §3.1.3). Serialized into the
 /// store so any node can serve the next step.
-struct session_state {
+struct rsp_session {
     enum class stage : std::uint8_t { authenticating = 1, authenticated = 2, bpp_delivered = 3 };
     stage at = stage::authenticating;
     bytes transaction_id;
@@ -29,7 +29,7 @@ struct session_state {
     bool cc_required = false;
 
     [[nodiscard]] bytes serialize() const;
-    static result<session_state> deserialize(byte_view data);
+    static result<rsp_session> deserialize(byte_view data);
 };
 
 /// What one HTTP call ran and how it ended, for /metrics.
@@ -48,7 +48,7 @@ struct call_outcome {
 
 struct service::impl {
     config cfg;
-    credentials creds;
+    server_credentials creds;
     store::inventory& inventory;
     std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
     metrics telemetry; ///< what /metrics shows
@@ -71,7 +71,7 @@ struct service::impl {
     std::map<bytes, crypto::certificate> verified_eums;
     result<crypto::certificate> parse_certificate(byte_view der);
 
-    impl(config c, credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
+    impl(config c, server_credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
 
     [[nodiscard]] std::int64_t now() const { return cfg.now(); }
     /// An ES2+ progress event for `iccid` at `point`, its id stable for the `occasion` (transaction id...).
@@ -87,11 +87,11 @@ struct service::impl {
     /// The certificate set whose CI has this key id; nullptr if none.
     [[nodiscard]] const certificate_set* find_set(byte_view ci_pkid) const;
     /// The set the session was started with (8.8 / 4.2 if the server no longer holds it).
-    result<const certificate_set*> session_set(const session_state& s) const;
+    result<const certificate_set*> session_set(const rsp_session& s) const;
     /// SGP.22 §4.6: refuses an EUM or eUICC certificate on the revocation lists (8.1.2 / 8.1.3, reason 6.1).
     result<void> check_revocation(const crypto::certificate& euicc, const crypto::certificate& eum) const;
-    result<session_state> load_session(std::string_view tid_hex);
-    result<void> save_session(const std::string& tid_hex, const session_state& s);
+    result<rsp_session> load_session(std::string_view tid_hex);
+    result<void> save_session(const std::string& tid_hex, const rsp_session& s);
     /// Verifies EUM (against the CI named by ci_pkid, or any trusted CI if it is empty) and eUICC certificates;
     /// SGP.22 codes on failure.
     result<crypto::certificate> verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid);
@@ -101,7 +101,7 @@ struct service::impl {
     http::response health();
     http::response render_metrics();
 
-    result<bytes> build_bound_profile_package(const session_state& s, const store::profile_record& p,
+    result<bytes> build_bound_profile_package(const rsp_session& s, const store::inventory_profile& p,
                                               byte_view euicc_otpk);
 };
 

@@ -417,7 +417,7 @@ result<void> migrate(PGconn* c)
 }
 
 // The parameters of OPENRSP_PG_INSERT_PROFILE, from a (sealed) record; they point into p.
-void add_profile_columns(pg::params& a, const profile_record& p)
+void add_profile_columns(pg::params& a, const inventory_profile& p)
 {
     // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.
     a.text(p.iccid).text_or_null(p.matching_id).text(to_string(p.state)).text(p.eid).text(p.description_json);
@@ -425,9 +425,9 @@ void add_profile_columns(pg::params& a, const profile_record& p)
     a.text(p.kek_id).int64(p.allow_redownload ? 1 : 0);
 }
 
-profile_record read_profile(const PGresult* r, int row)
+inventory_profile read_profile(const PGresult* r, int row)
 {
-    profile_record p;
+    inventory_profile p;
     p.iccid = pg::column_text(r, row, 0);
     p.matching_id = pg::column_text(r, row, 1);
     p.state = parse_profile_state(pg::column_text(r, row, 2)).value_or(profile_state::error);
@@ -457,11 +457,11 @@ public:
     {
     }
 
-    result<void> add_profile(const profile_record& clear) override
+    result<void> add_profile(const inventory_profile& clear) override
     {
         if (m_require_key && !m_sealer.has_key())
             return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
-        profile_record p = clear;
+        inventory_profile p = clear;
         OPENRSP_TRY_VOID(m_sealer.seal(p));
         pg::params a;
         add_profile_columns(a, p);
@@ -475,20 +475,20 @@ public:
         return ok();
     }
 
-    result<std::optional<profile_record>> find_by_matching_id(std::string_view mid) override
+    result<std::optional<inventory_profile>> find_by_matching_id(std::string_view mid) override
     {
         return find_one(stmt::find_by_matching_id, mid);
     }
-    result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) override
+    result<std::optional<inventory_profile>> find_by_iccid(std::string_view iccid) override
     {
         return find_one(stmt::find_by_iccid, iccid);
     }
 
-    result<std::vector<profile_record>> list_profiles() override
+    result<std::vector<inventory_profile>> list_profiles() override
     {
         auto r = query(stmt::list_profiles, pg::params{}, "list profiles");
         if (!r) return r.take_error();
-        std::vector<profile_record> out;
+        std::vector<inventory_profile> out;
         const int rows = ::PQntuples(r->get());
         out.reserve(static_cast<std::size_t>(rows));
         for (int i = 0; i < rows; ++i) {
@@ -543,7 +543,7 @@ public:
         return done(change(stmt::release_reservation, a, event, "release reservation"));
     }
 
-    result<void> put_session(const session_record& s) override
+    result<void> put_session(const rsp_session_row& s) override
     {
         return done(
             command(stmt::put_session,
@@ -551,18 +551,18 @@ public:
                     "store session"));
     }
 
-    result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) override
+    result<std::optional<rsp_session_row>> get_session(std::string_view tid, std::int64_t now) override
     {
         auto r = query(stmt::get_session, pg::params{}.text(tid).int64(now), "read session");
         if (!r) return r.take_error();
-        if (::PQntuples(r->get()) == 0) return std::optional<session_record>{};
-        session_record s;
+        if (::PQntuples(r->get()) == 0) return std::optional<rsp_session_row>{};
+        rsp_session_row s;
         s.transaction_id = pg::column_text(r->get(), 0, 0);
         s.iccid = pg::column_text(r->get(), 0, 1);
         s.stage = pg::column_text(r->get(), 0, 2);
         s.data = pg::column_bytes(r->get(), 0, 3);
         s.expires_at = pg::column_int64(r->get(), 0, 4);
-        return std::optional<session_record>{std::move(s)};
+        return std::optional<rsp_session_row>{std::move(s)};
     }
 
     result<void> delete_session(std::string_view tid) override
@@ -748,7 +748,7 @@ public:
         if (!r) return r.take_error();
         std::size_t done_rows = 0;
         for (int i = 0; i < ::PQntuples(r->get()); ++i) {
-            profile_record p = read_profile(r->get(), i);
+            inventory_profile p = read_profile(r->get(), i);
             const std::string old_id = p.kek_id;
             OPENRSP_TRY_VOID(m_sealer.unseal(p));
             if (p.secrets_sealed)
@@ -782,12 +782,12 @@ public:
         return g;
     }
 
-    result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+    result<std::vector<import_outcome>> import_profiles(const std::vector<inventory_profile>& batch,
                                                         bool all_or_nothing) override
     {
         if (m_require_key && !m_sealer.has_key())
             return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
-        std::vector<profile_record> sealed(batch);
+        std::vector<inventory_profile> sealed(batch);
         for (auto& p : sealed)
             OPENRSP_TRY_VOID(m_sealer.seal(p));
         // One connection, one transaction: a batch is imported whole or not at all. No retry on a cut
@@ -819,7 +819,7 @@ public:
             std::vector<import_outcome> out;
             out.reserve(batch.size());
             for (std::size_t i = 0; i < sealed.size(); ++i) {
-                const profile_record& p = sealed[i];
+                const inventory_profile& p = sealed[i];
                 pg::params a;
                 add_profile_columns(a, p);
                 auto r = run("openrsp_import_profile", a, PGRES_COMMAND_OK);
@@ -832,7 +832,7 @@ public:
                 if (!found) return found.take_error();
                 bool same = false;
                 if (::PQntuples(found->get()) == 1) {
-                    profile_record existing = read_profile(found->get(), 0);
+                    inventory_profile existing = read_profile(found->get(), 0);
                     OPENRSP_TRY_VOID(m_sealer.unseal(existing));
                     same = same_import(existing, batch[i]);
                 }
@@ -1022,14 +1022,14 @@ private:
         return n;
     }
 
-    result<std::optional<profile_record>> find_one(stmt s, std::string_view key)
+    result<std::optional<inventory_profile>> find_one(stmt s, std::string_view key)
     {
         auto r = query(s, pg::params{}.text(key), "read profile");
         if (!r) return r.take_error();
-        if (::PQntuples(r->get()) == 0) return std::optional<profile_record>{};
-        profile_record p = read_profile(r->get(), 0);
+        if (::PQntuples(r->get()) == 0) return std::optional<inventory_profile>{};
+        inventory_profile p = read_profile(r->get(), 0);
         OPENRSP_TRY_VOID(m_sealer.unseal(p));
-        return std::optional<profile_record>{std::move(p)};
+        return std::optional<inventory_profile>{std::move(p)};
     }
 
     static bool is_error(const PGresult* r, const char* sqlstate)

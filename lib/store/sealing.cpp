@@ -119,7 +119,7 @@ const kek* sealer::find(std::string_view id) const
     return nullptr;
 }
 
-result<void> sealer::seal(profile_record& p) const
+result<void> sealer::seal(inventory_profile& p) const
 {
     if (!has_key()) {
         p.kek_id.clear();
@@ -138,7 +138,7 @@ result<void> sealer::seal(profile_record& p) const
     return ok();
 }
 
-result<void> sealer::unseal(profile_record& p) const
+result<void> sealer::unseal(inventory_profile& p) const
 {
     if (p.kek_id.empty()) return ok();
     const kek* k = find(p.kek_id);

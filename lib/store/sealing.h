@@ -18,10 +18,10 @@ public:
     [[nodiscard]] const std::string& primary_id() const { return m_ring.keys.front().id; }
 
     /// Seals p.description_json and p.upp in place under the first key and sets p.kek_id; no-op without keys.
-    result<void> seal(profile_record& p) const;
+    result<void> seal(inventory_profile& p) const;
     /// Opens a row read from the database (p.kek_id set, sealed columns in place). A key the ring lacks leaves the
     /// secrets empty with secrets_sealed set; a value that does not open (tampered, wrong key) is an error.
-    result<void> unseal(profile_record& p) const;
+    result<void> unseal(inventory_profile& p) const;
 
 private:
     [[nodiscard]] const kek* find(std::string_view id) const;

@@ -116,11 +116,11 @@ public:
         }
     }
 
-    result<void> add_profile(const profile_record& clear) override
+    result<void> add_profile(const inventory_profile& clear) override
     {
         if (m_require_key && !m_sealer.has_key())
             return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
-        profile_record p = clear;
+        inventory_profile p = clear;
         OPENRSP_TRY_VOID(m_sealer.seal(p));
         std::lock_guard lock(m_mutex);
         auto s = stmt(0, insert_profile_sql);
@@ -135,21 +135,21 @@ public:
         return ok();
     }
 
-    result<std::optional<profile_record>> find_by_matching_id(std::string_view mid) override
+    result<std::optional<inventory_profile>> find_by_matching_id(std::string_view mid) override
     {
         return find_one(1, "SELECT " + std::string(columns) + " FROM profiles WHERE matching_id=?", mid);
     }
-    result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) override
+    result<std::optional<inventory_profile>> find_by_iccid(std::string_view iccid) override
     {
         return find_one(2, "SELECT " + std::string(columns) + " FROM profiles WHERE iccid=?", iccid);
     }
 
-    result<std::vector<profile_record>> list_profiles() override
+    result<std::vector<inventory_profile>> list_profiles() override
     {
         std::lock_guard lock(m_mutex);
         auto s = stmt(3, "SELECT " + std::string(columns) + " FROM profiles ORDER BY iccid");
         if (!s) return s.take_error();
-        std::vector<profile_record> out;
+        std::vector<inventory_profile> out;
         int rc;
         while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
             out.push_back(read_profile(*s));
@@ -261,7 +261,7 @@ public:
         return r ? ok() : r.take_error();
     }
 
-    result<void> put_session(const session_record& r) override
+    result<void> put_session(const rsp_session_row& r) override
     {
         std::lock_guard lock(m_mutex);
         auto s = stmt(9, "INSERT INTO rsp_sessions.sessions(tid, iccid, stage, data, expires_at) VALUES(?,?,?,?,?) "
@@ -277,7 +277,7 @@ public:
         return ok();
     }
 
-    result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) override
+    result<std::optional<rsp_session_row>> get_session(std::string_view tid, std::int64_t now) override
     {
         std::lock_guard lock(m_mutex);
         auto s = stmt(10, "SELECT tid, iccid, stage, data, expires_at FROM rsp_sessions.sessions WHERE tid=? AND expires_at>?");
@@ -285,15 +285,15 @@ public:
         bind_text(*s, 1, tid);
         sqlite3_bind_int64(*s, 2, now);
         const int rc = sqlite3_step(*s);
-        if (rc == SQLITE_DONE) return std::optional<session_record>{};
+        if (rc == SQLITE_DONE) return std::optional<rsp_session_row>{};
         if (rc != SQLITE_ROW) return db_error("read session");
-        session_record r;
+        rsp_session_row r;
         r.transaction_id = text(*s, 0);
         r.iccid = text(*s, 1);
         r.stage = text(*s, 2);
         r.data = blob(*s, 3);
         r.expires_at = sqlite3_column_int64(*s, 4);
-        return std::optional<session_record>{std::move(r)};
+        return std::optional<rsp_session_row>{std::move(r)};
     }
 
     result<void> delete_session(std::string_view tid) override
@@ -587,7 +587,7 @@ public:
     result<std::size_t> reseal_profiles(std::size_t max) override
     {
         if (!m_sealer.has_key()) return fail("re-sealing needs a key-encryption key");
-        std::vector<profile_record> batch;
+        std::vector<inventory_profile> batch;
         {
             std::lock_guard lock(m_mutex);
             auto s =
@@ -652,13 +652,13 @@ public:
         return g;
     }
 
-    result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+    result<std::vector<import_outcome>> import_profiles(const std::vector<inventory_profile>& batch,
                                                         bool all_or_nothing) override
     {
         if (m_require_key && !m_sealer.has_key())
             return fail("this inventory keeps profile secrets sealed: give the key-encryption key (--kek)");
         // Sealing (AES-GCM per row) happens before the write lock is taken.
-        std::vector<profile_record> sealed(batch);
+        std::vector<inventory_profile> sealed(batch);
         for (auto& p : sealed)
             OPENRSP_TRY_VOID(m_sealer.seal(p));
         std::lock_guard lock(m_mutex);
@@ -667,7 +667,7 @@ public:
             std::vector<import_outcome> out;
             out.reserve(batch.size());
             for (std::size_t i = 0; i < sealed.size(); ++i) {
-                const profile_record& p = sealed[i];
+                const inventory_profile& p = sealed[i];
                 // DO NOTHING on any uniqueness clash: the ICCID (a re-run) or a matching ID held by another row.
                 auto s = stmt(41, std::string(insert_profile_sql) + " ON CONFLICT DO NOTHING");
                 if (!s) return s.take_error();
@@ -924,36 +924,36 @@ private:
     }
 
     // The profile with this ICCID, unsealed (caller holds m_mutex).
-    result<std::optional<profile_record>> find_locked(std::string_view iccid)
+    result<std::optional<inventory_profile>> find_locked(std::string_view iccid)
     {
         auto s = stmt(44, "SELECT " + std::string(columns) + " FROM profiles WHERE iccid=?");
         if (!s) return s.take_error();
         bind_text(*s, 1, iccid);
         const int rc = sqlite3_step(*s);
-        if (rc == SQLITE_DONE) return std::optional<profile_record>{};
+        if (rc == SQLITE_DONE) return std::optional<inventory_profile>{};
         if (rc != SQLITE_ROW) return db_error("read profile");
-        profile_record p = read_profile(*s);
+        inventory_profile p = read_profile(*s);
         OPENRSP_TRY_VOID(m_sealer.unseal(p));
-        return std::optional<profile_record>{std::move(p)};
+        return std::optional<inventory_profile>{std::move(p)};
     }
 
-    result<std::optional<profile_record>> find_one(std::size_t slot, const std::string& sql, std::string_view key)
+    result<std::optional<inventory_profile>> find_one(std::size_t slot, const std::string& sql, std::string_view key)
     {
         std::lock_guard lock(m_mutex);
         auto s = stmt(slot, sql);
         if (!s) return s.take_error();
         bind_text(*s, 1, key);
         const int rc = sqlite3_step(*s);
-        if (rc == SQLITE_DONE) return std::optional<profile_record>{};
+        if (rc == SQLITE_DONE) return std::optional<inventory_profile>{};
         if (rc != SQLITE_ROW) return db_error("read profile");
-        profile_record p = read_profile(*s);
+        inventory_profile p = read_profile(*s);
         OPENRSP_TRY_VOID(m_sealer.unseal(p));
-        return std::optional<profile_record>{std::move(p)};
+        return std::optional<inventory_profile>{std::move(p)};
     }
 
-    static profile_record read_profile(sqlite3_stmt* s)
+    static inventory_profile read_profile(sqlite3_stmt* s)
     {
-        profile_record p;
+        inventory_profile p;
         p.iccid = text(s, 0);
         p.matching_id = text(s, 1);
         p.state = parse_profile_state(text(s, 2)).value_or(profile_state::error);
@@ -981,7 +981,7 @@ private:
         "profile_type, kek_id, allow_redownload) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
 
     /// Binds every column of insert_profile_sql from a (sealed) record.
-    static void bind_profile(sqlite3_stmt* s, const profile_record& p)
+    static void bind_profile(sqlite3_stmt* s, const inventory_profile& p)
     {
         bind_text(s, 1, p.iccid);
         // A profile waiting in the inventory has no matching ID yet; NULL keeps the UNIQUE constraint for real ones.

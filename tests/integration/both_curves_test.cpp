@@ -41,7 +41,7 @@ protected:
     }
 
     /// The SM-DP+ over HTTPS with these credentials (their dptls serves TLS).
-    void start(smdpp::credentials creds)
+    void start(smdpp::server_credentials creds)
     {
         auto started = m_smdp.start(std::move(creds));
         ASSERT_TRUE(started) << started.error().message;

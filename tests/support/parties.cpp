@@ -83,7 +83,7 @@ result<void> loopback_smdp::open_inventory(const std::string& path)
     return ok();
 }
 
-result<void> loopback_smdp::start(smdpp::credentials creds, smdp_options o)
+result<void> loopback_smdp::start(smdpp::server_credentials creds, smdp_options o)
 {
     if (!m_inventory) return fail("loopback_smdp: open_inventory() first");
     stop();

@@ -86,7 +86,7 @@ public:
     /// Opens (creating it) the SQLite inventory at `path`. Before start().
     result<void> open_inventory(const std::string& path);
     /// Starts, or restarts on a new port, the server and a fresh service on the same inventory.
-    result<void> start(smdpp::credentials creds, smdp_options o = {});
+    result<void> start(smdpp::server_credentials creds, smdp_options o = {});
     /// Same with the credentials of a `pki::init` directory.
     result<void> start(const std::filesystem::path& pki_dir, smdp_options o = {});
     /// Stops the server: nothing listens on its port any more. The inventory stays readable.

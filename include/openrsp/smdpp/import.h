@@ -23,7 +23,7 @@ namespace openrsp::smdpp {
 
 /// \brief The store record for an ES2+ inventory profile (what add_inventory_profile stores): Available, owned by
 /// the operator, with its SAIP package and metadata built.
-result<store::profile_record> make_inventory_record(const rsp::profile_description& profile,
+result<store::inventory_profile> make_inventory_record(const rsp::profile_description& profile,
                                                     const inventory_profile_options& options);
 
 struct import_report;

@@ -43,7 +43,7 @@ struct revocation {
 };
 
 /// \brief Certificates and keys of one SM-DP+, parsed once at start.
-struct credentials {
+struct server_credentials {
     /// One DPauth/DPpb pair per CI, in order of preference (initiateAuthentication picks the first the eUICC can
     /// verify; the session keeps using that set).
     std::vector<certificate_set> sets;
@@ -56,15 +56,15 @@ struct credentials {
 /// \brief Loads every certificate set of a PKI directory: the `openrsp pki init` layout (single curve, or the nist/
 /// and brainpool/ subdirectories of `--curve both`), or the SGP.26 layout (CertificateIssuer/, DPauth/, DPpb/,
 /// DPtls/ with *_NIST and *_BRP files).
-result<credentials> load_credentials(const std::string& pki_dir);
+result<server_credentials> load_credentials(const std::string& pki_dir);
 /// \brief Same for several directories; their sets and CIs are merged in order, the TLS certificate is the first's.
-result<credentials> load_credentials(const std::vector<std::string>& pki_dirs);
+result<server_credentials> load_credentials(const std::vector<std::string>& pki_dirs);
 
 /// \brief Adds a CRL file (PEM or DER) to creds.revoked. It must be signed by a trusted CI (then it revokes EUM
 /// certificates) or name an EUM as issuer (checked against that EUM when one of its eUICCs authenticates).
-result<void> load_crl(credentials& creds, const std::string& path);
+result<void> load_crl(server_credentials& creds, const std::string& path);
 /// \brief Adds a revocation list file: one entry per line, `eid DIGITS` or `serial HEX`; `#` starts a comment.
-result<void> load_revoked_list(credentials& creds, const std::string& path);
+result<void> load_revoked_list(server_credentials& creds, const std::string& path);
 
 struct config {
     std::string address; ///< host[:port] exactly as in activation codes; compared case-insensitively
@@ -93,7 +93,7 @@ struct stats {
 /// \brief ES9+ service: stateless apart from the inventory, so several nodes can share one database.
 class service {
 public:
-    service(config cfg, credentials creds, store::inventory& inventory);
+    service(config cfg, server_credentials creds, store::inventory& inventory);
     ~service();
     service(const service&) = delete;
     service& operator=(const service&) = delete;
@@ -111,7 +111,7 @@ public:
     http::response handle_http(const http::request& req);
 
     [[nodiscard]] stats counters() const;
-    [[nodiscard]] const credentials& creds() const;
+    [[nodiscard]] const server_credentials& creds() const;
 
 private:
     struct impl;

@@ -23,7 +23,7 @@ enum class profile_state { available, allocated, linked, confirmed, released, do
 std::string_view to_string(profile_state s);
 std::optional<profile_state> parse_profile_state(std::string_view s);
 
-struct profile_record {
+struct inventory_profile {
     std::string iccid;
     std::string matching_id;
     profile_state state = profile_state::available;
@@ -120,7 +120,7 @@ struct inventory_gauges {
     std::vector<std::pair<std::string, std::int64_t>> progress_callbacks; ///< by state (pending, delivered...)
 };
 
-struct session_record {
+struct rsp_session_row {
     std::string transaction_id; ///< upper-case hex
     std::string iccid;          ///< empty until authenticateClient picked a profile
     std::string stage;
@@ -134,10 +134,10 @@ public:
     virtual ~inventory() = default;
 
     /// Fails with a sentence if the ICCID or matching ID exists already.
-    virtual result<void> add_profile(const profile_record& p) = 0;
-    virtual result<std::optional<profile_record>> find_by_matching_id(std::string_view matching_id) = 0;
-    virtual result<std::optional<profile_record>> find_by_iccid(std::string_view iccid) = 0;
-    virtual result<std::vector<profile_record>> list_profiles() = 0;
+    virtual result<void> add_profile(const inventory_profile& p) = 0;
+    virtual result<std::optional<inventory_profile>> find_by_matching_id(std::string_view matching_id) = 0;
+    virtual result<std::optional<inventory_profile>> find_by_iccid(std::string_view iccid) = 0;
+    virtual result<std::vector<inventory_profile>> list_profiles() = 0;
 
     /// Atomically binds a Released profile to a download session: true only if the profile is Released, no
     /// live session (expires_at > now) holds it and it is not bound to another EID. The one-time use of a
@@ -158,9 +158,9 @@ public:
     virtual result<void> release_reservation(std::string_view iccid, std::string_view tid,
                                              const progress_event* event = nullptr) = 0;
 
-    virtual result<void> put_session(const session_record& s) = 0;
+    virtual result<void> put_session(const rsp_session_row& s) = 0;
     /// nullopt if unknown or expired at `now`.
-    virtual result<std::optional<session_record>> get_session(std::string_view tid, std::int64_t now) = 0;
+    virtual result<std::optional<rsp_session_row>> get_session(std::string_view tid, std::int64_t now) = 0;
     virtual result<void> delete_session(std::string_view tid) = 0;
     /// Deletes sessions expired before `now`; returns how many.
     virtual result<std::size_t> purge_expired_sessions(std::int64_t now) = 0;
@@ -226,7 +226,7 @@ public:
     /// first key). Idempotent: an ICCID already there with the same data is `present`, with other data a
     /// `conflict`; neither is changed. With `all_or_nothing` a conflict rolls the whole batch back (the outcomes
     /// still say which profiles conflicted). One outcome per profile, in order.
-    virtual result<std::vector<import_outcome>> import_profiles(const std::vector<profile_record>& batch,
+    virtual result<std::vector<import_outcome>> import_profiles(const std::vector<inventory_profile>& batch,
                                                                 bool all_or_nothing) = 0;
 
     /// A delete notification from the eUICC holding the profile (SGP.22 §5.6.4 / §5.3.5): the profile becomes

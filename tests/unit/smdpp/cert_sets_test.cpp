@@ -101,7 +101,7 @@ chain make_chain(const chain_options& o)
 class cert_sets : public smdpp_test {
 protected:
     /// Replaces the fixture's single-set service by one with `creds`.
-    void use(smdpp::credentials creds)
+    void use(smdpp::server_credentials creds)
     {
         config cfg;
         cfg.address = smdp_address;
@@ -109,7 +109,7 @@ protected:
         m_service = std::make_unique<service>(std::move(cfg), std::move(creds), *m_inventory);
     }
 
-    smdpp::credentials both_sets()
+    smdpp::server_credentials both_sets()
     {
         auto creds = load_credentials(both_pki::get().dir());
         EXPECT_TRUE(creds) << (creds ? "" : creds.error().message);

@@ -164,11 +164,11 @@ protected:
         ASSERT_TRUE(r) << r.error().message;
     }
 
-    store::profile_record profile(const std::string& iccid)
+    store::inventory_profile profile(const std::string& iccid)
     {
         auto p = m_inventory->find_by_iccid(iccid);
         EXPECT_TRUE(p && *p);
-        return p && *p ? **p : store::profile_record{};
+        return p && *p ? **p : store::inventory_profile{};
     }
 
     /// The eUICC's EUICCInfo1 and a fresh challenge, then initiateAuthentication on the service.

@@ -19,9 +19,9 @@ namespace {
 
 class store_import : public store::testing::backend_test {
 protected:
-    static store::profile_record available(const std::string& iccid, const std::string& imsi = "001010000000001")
+    static store::inventory_profile available(const std::string& iccid, const std::string& imsi = "001010000000001")
     {
-        store::profile_record p;
+        store::inventory_profile p;
         p.iccid = iccid;
         p.state = profile_state::available;
         p.description_json = R"({"imsi":")" + imsi + R"("})";
@@ -44,7 +44,7 @@ protected:
 
 TEST_P(store_import, a_batch_is_added_and_a_rerun_finds_every_profile_present)
 {
-    std::vector<store::profile_record> batch{available("8949000000000000018"), available("8949000000000000026"),
+    std::vector<store::inventory_profile> batch{available("8949000000000000018"), available("8949000000000000026"),
                                              available("8949000000000000034")};
     auto first = m_inventory->import_profiles(batch, false);
     ASSERT_TRUE(first) << first.error().message;

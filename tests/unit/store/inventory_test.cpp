@@ -29,9 +29,9 @@ protected:
         return inv ? std::move(*inv) : nullptr;
     }
 
-    static store::profile_record profile(const std::string& iccid, const std::string& mid)
+    static store::inventory_profile profile(const std::string& iccid, const std::string& mid)
     {
-        store::profile_record p;
+        store::inventory_profile p;
         p.iccid = iccid;
         p.matching_id = mid;
         p.state = profile_state::released;
@@ -273,7 +273,7 @@ TEST_P(inventory_test, matching_id_is_consumed_once_across_separate_connections)
 
 TEST_P(inventory_test, sessions_expire_and_are_purged)
 {
-    store::session_record s{"ABCD", "", "1", bytes{1, 2, 3}, 500};
+    store::rsp_session_row s{"ABCD", "", "1", bytes{1, 2, 3}, 500};
     ASSERT_TRUE(m_inventory->put_session(s));
     ASSERT_TRUE(m_inventory->put_session({"EF01", iccid1, "2", bytes{}, 900}));
     auto live = m_inventory->get_session("ABCD", 499);

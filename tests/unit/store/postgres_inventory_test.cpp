@@ -84,9 +84,9 @@ protected:
         ASSERT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) << ::PQerrorMessage(c.get());
     }
 
-    static store::profile_record profile(const std::string& iccid)
+    static store::inventory_profile profile(const std::string& iccid)
     {
-        store::profile_record p;
+        store::inventory_profile p;
         p.iccid = iccid;
         p.matching_id = "M" + iccid;
         p.state = profile_state::released;

@@ -133,7 +133,7 @@ bytes normalized_serial(const bytes& b)
 
 } // namespace
 
-result<credentials> load_credentials(const std::vector<std::string>& dirs)
+result<server_credentials> load_credentials(const std::vector<std::string>& dirs)
 {
     if (dirs.empty()) return fail("no PKI directory was given");
     std::vector<certificate_set> sets;
@@ -172,15 +172,15 @@ result<credentials> load_credentials(const std::vector<std::string>& dirs)
     if (sets.empty()) return fail("no DPauth/DPpb certificate set was found in " + dirs.front());
     if (!tls) return fail("no DPtls certificate was found in " + dirs.front());
     std::string oid = sets.front().dpauth.cert.san_registered_id();
-    return credentials{std::move(sets), std::move(*tls), std::move(cis), std::move(oid), {}};
+    return server_credentials{std::move(sets), std::move(*tls), std::move(cis), std::move(oid), {}};
 }
 
-result<credentials> load_credentials(const std::string& dir)
+result<server_credentials> load_credentials(const std::string& dir)
 {
     return load_credentials(std::vector<std::string>{dir});
 }
 
-result<void> load_crl(credentials& creds, const std::string& path)
+result<void> load_crl(server_credentials& creds, const std::string& path)
 {
     auto crl = crypto::revocation_list::load_file(path);
     if (!crl) return crl.take_error();
@@ -199,7 +199,7 @@ result<void> load_crl(credentials& creds, const std::string& path)
     return ok();
 }
 
-result<void> load_revoked_list(credentials& creds, const std::string& path)
+result<void> load_revoked_list(server_credentials& creds, const std::string& path)
 {
     std::ifstream in(path);
     if (!in) return fail("cannot read the revocation list " + path);

@@ -182,7 +182,7 @@ result<card_state> deserialise(std::string_view text, const std::string& path)
         s.root_ds_address = j.value("root_ds_address", std::string{"lpa.ds.gsma.com"});
         s.next_seq = j.at("next_seq_number").get<std::uint64_t>();
         for (const auto& e : j.at("profiles")) {
-            profile_record p;
+            installed_profile p;
             p.info.iccid = e.at("iccid").get<std::string>();
             p.iccid_bcd = hex_field(e, "iccid_bcd");
             p.info.isdp_aid = hex_field(e, "isdp_aid");
@@ -219,7 +219,7 @@ result<card_state> deserialise(std::string_view text, const std::string& path)
         }
         policy_from_json(j, s);
         // SGP.22 §2.4.1: at most one Profile is Enabled; a file claiming more was not written by us.
-        if (std::ranges::count_if(s.profiles, [](const profile_record& p) { return p.info.enabled; }) > 1)
+        if (std::ranges::count_if(s.profiles, [](const installed_profile& p) { return p.info.enabled; }) > 1)
             return fail("The file " + path + " is damaged: it has more than one enabled profile.");
         return s;
     } catch (const std::exception& ex) {
@@ -270,7 +270,7 @@ result<void> write_file_atomically(const std::string& path, std::string_view con
     return ok();
 }
 
-result<credentials> load_credentials(const card_state& s)
+result<card_credentials> load_credentials(const card_state& s)
 {
     auto cert = crypto::certificate::from_pem(s.euicc_cert_pem);
     if (!cert) return fail("The eUICC certificate cannot be read: " + cert.error().message);
@@ -310,11 +310,11 @@ result<credentials> load_credentials(const card_state& s)
             return fail("A further eUICC certificate was not issued by the EUM certificate given with it.");
         more.push_back(identity{std::move(*c), std::move(*k), std::move(*e)});
     }
-    return credentials{std::move(*cert), std::move(*key),       std::move(*eum),
+    return card_credentials{std::move(*cert), std::move(*key),       std::move(*eum),
                        std::move(cis),   std::move(*eid_bytes), std::move(more)};
 }
 
-euicc_impl::euicc_impl(std::string path, card_state state, credentials creds)
+euicc_impl::euicc_impl(std::string path, card_state state, card_credentials creds)
     : m_path(std::move(path)), m_state(std::move(state)), m_creds(std::move(creds))
 {
     m_channels[0].open = true; // the basic channel always exists

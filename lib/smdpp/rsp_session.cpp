@@ -11,7 +11,7 @@ constexpr der::tag_t t_stage = 0x80, t_tid = 0x81, t_server_challenge = 0x82, t_
                      t_eid = 0x85, t_iccid = 0x86, t_sig2 = 0x87, t_cc = 0x88, t_set = 0x89;
 } // namespace
 
-bytes session_state::serialize() const
+bytes rsp_session::serialize() const
 {
     der::writer w;
     w.begin(0x30)
@@ -29,12 +29,12 @@ bytes session_state::serialize() const
     return w.finish();
 }
 
-result<session_state> session_state::deserialize(byte_view data)
+result<rsp_session> rsp_session::deserialize(byte_view data)
 {
     auto outer = der::parse_one(data);
     if (!outer) return fail("stored session is corrupt");
     der::reader r(outer->value);
-    session_state s;
+    rsp_session s;
     auto get = [&](der::tag_t t) -> byte_view {
         auto f = r.find(t);
         return f ? f->value : byte_view{};
@@ -77,7 +77,7 @@ const certificate_set* service::impl::find_set(byte_view ci_pkid) const
     return nullptr;
 }
 
-result<const certificate_set*> service::impl::session_set(const session_state& s) const
+result<const certificate_set*> service::impl::session_set(const rsp_session& s) const
 {
     // Sessions written before certificate sets existed name none: they were made with the only (first) set.
     if (s.set_ci_pkid.empty()) return &creds.sets.front();
@@ -110,19 +110,19 @@ result<void> service::impl::check_revocation(const crypto::certificate& euicc, c
     return ok();
 }
 
-result<session_state> service::impl::load_session(std::string_view tid_hex)
+result<rsp_session> service::impl::load_session(std::string_view tid_hex)
 {
     auto rec = inventory.get_session(normalize_tid(tid_hex), now());
     if (!rec) return fail("8.8", "4.2", rec.error().message);
     if (!*rec) return fail("8.10.1", "3.9", "the transactionId is unknown or its session has expired");
-    auto s = session_state::deserialize((*rec)->data);
+    auto s = rsp_session::deserialize((*rec)->data);
     if (!s) return fail("8.8", "4.2", s.error().message);
     return s;
 }
 
-result<void> service::impl::save_session(const std::string& tid_hex, const session_state& s)
+result<void> service::impl::save_session(const std::string& tid_hex, const rsp_session& s)
 {
-    store::session_record rec;
+    store::rsp_session_row rec;
     rec.transaction_id = tid_hex;
     rec.iccid = s.iccid;
     rec.stage = std::to_string(static_cast<int>(s.at));
