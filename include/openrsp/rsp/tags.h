@@ -67,6 +67,22 @@ inline constexpr tag_t second_sequence_of_87 = 0xA2;
 inline constexpr tag_t sequence_of_86 = 0xA3;
 inline constexpr tag_t control_ref_template = 0xA6;
 
+
+// ---- Context tags inside the authentication messages (EUICCInfo1/2, ServerSigned1, EuiccSigned1, CtxParams1,
+// DeviceInfo, CancelSession): one nested namespace per ASN.1 type. -------------------------------------------------
+
+// (authentication section ends)
+
+// ---- Context tags inside the download and notification messages (PrepareDownload, SmdpSigned2, EuiccSigned2,
+// BoundProfilePackage, StoreMetadataRequest, ProfileInstallationResult, NotificationMetadata, ProfileInfo):
+// one nested namespace per ASN.1 type. --------------------------------------------------------------------------
+
+// (download and notification section ends)
+
+// ---- SAIP (TS.48 / SIMalliance eUICC Profile Package) Profile Element tags. ----------------------------------
+
+// (SAIP section ends)
+
 } // namespace openrsp::rsp::tag
 
 namespace openrsp::rsp {
