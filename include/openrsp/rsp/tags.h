@@ -71,6 +71,131 @@ inline constexpr tag_t control_ref_template = 0xA6;
 // ---- Context tags inside the authentication messages (EUICCInfo1/2, ServerSigned1, EuiccSigned1, CtxParams1,
 // DeviceInfo, CancelSession): one nested namespace per ASN.1 type. -------------------------------------------------
 
+inline constexpr tag_t bit_string = 0x03;
+
+/// EUICCInfo1 (BF20, SGP.22 §5.7.8).
+namespace euicc_info1 {
+inline constexpr tag_t svn = 0x82;
+inline constexpr tag_t ci_pkid_list_for_verification = 0xA9;
+inline constexpr tag_t ci_pkid_list_for_signing = 0xAA;
+} // namespace euicc_info1
+
+/// EUICCInfo2 (BF22, SGP.22 §5.7.8); ppVersion is a universal OCTET STRING, sasAcreditationNumber a UTF8String.
+/// (Named `_fields` because `tag::euicc_info2` is already the BF22 constant above.)
+namespace euicc_info2_fields {
+inline constexpr tag_t profile_version = 0x81;
+inline constexpr tag_t svn = 0x82;
+inline constexpr tag_t euicc_firmware_ver = 0x83;
+inline constexpr tag_t ext_card_resource = 0x84;
+inline constexpr tag_t uicc_capability = 0x85;
+inline constexpr tag_t ts102241_version = 0x86;
+inline constexpr tag_t globalplatform_version = 0x87;
+inline constexpr tag_t rsp_capability = 0x88;
+inline constexpr tag_t ci_pkid_list_for_verification = 0xA9;
+inline constexpr tag_t ci_pkid_list_for_signing = 0xAA;
+inline constexpr tag_t euicc_category = 0x8B;
+inline constexpr tag_t forbidden_profile_policy_rules = 0x99;
+inline constexpr tag_t pp_version = 0x04;
+inline constexpr tag_t sas_acreditation_number = 0x0C;
+inline constexpr tag_t certification_data_object = 0xAC;
+} // namespace euicc_info2_fields
+
+/// ETSI TS 102 226 extended card resource TLVs inside EUICCInfo2 extCardResource (84).
+namespace ext_card_resource {
+inline constexpr tag_t installed_applications = 0x81;
+inline constexpr tag_t free_non_volatile_memory = 0x82;
+inline constexpr tag_t free_volatile_memory = 0x83;
+} // namespace ext_card_resource
+
+/// ServerSigned1 (SGP.22 §5.7.13); there is no [2].
+namespace server_signed1 {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t euicc_challenge = 0x81;
+inline constexpr tag_t server_address = 0x83;
+inline constexpr tag_t server_challenge = 0x84;
+} // namespace server_signed1
+
+/// AuthenticateServerRequest (BF38): serverSigned1 and serverCertificate are universal SEQUENCEs.
+namespace authenticate_server_request {
+inline constexpr tag_t server_signed1 = 0x30;
+inline constexpr tag_t server_signature1 = 0x5F37;
+inline constexpr tag_t euicc_ci_pkid_to_be_used = 0x04;
+inline constexpr tag_t server_certificate = 0x30;
+inline constexpr tag_t ctx_params1 = 0xA0;
+} // namespace authenticate_server_request
+
+/// CtxParams1 CHOICE: its only alternative ctxParamsForCommonAuthentication [0].
+namespace ctx_params1 {
+inline constexpr tag_t ctx_params_for_common_authentication = 0xA0;
+} // namespace ctx_params1
+
+/// CtxParamsForCommonAuthentication.
+namespace ctx_params_for_common_authentication {
+inline constexpr tag_t matching_id = 0x80;
+inline constexpr tag_t device_info = 0xA1;
+} // namespace ctx_params_for_common_authentication
+
+/// DeviceInfo (tac is Octet4 in v2.2.2, Octet8 in v2.0).
+namespace device_info {
+inline constexpr tag_t tac = 0x80;
+inline constexpr tag_t device_capabilities = 0xA1;
+inline constexpr tag_t imei = 0x82;
+} // namespace device_info
+
+/// AuthenticateServerResponse (BF38) CHOICE.
+namespace authenticate_server_response {
+inline constexpr tag_t authenticate_response_ok = 0xA0;
+inline constexpr tag_t authenticate_response_error = 0xA1;
+} // namespace authenticate_server_response
+
+/// AuthenticateResponseOk: euiccSigned1 and both certificates are universal SEQUENCEs.
+namespace authenticate_response_ok {
+inline constexpr tag_t euicc_signed1 = 0x30;
+inline constexpr tag_t euicc_signature1 = 0x5F37;
+inline constexpr tag_t euicc_certificate = 0x30;
+inline constexpr tag_t eum_certificate = 0x30;
+} // namespace authenticate_response_ok
+
+/// EuiccSigned1.
+namespace euicc_signed1 {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t server_address = 0x83;
+inline constexpr tag_t server_challenge = 0x84;
+inline constexpr tag_t euicc_info2 = 0xBF22;
+inline constexpr tag_t ctx_params1 = 0xA0;
+} // namespace euicc_signed1
+
+/// AuthenticateResponseError (explicit [0] on transactionId, so the error code stays a universal INTEGER).
+namespace authenticate_response_error {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t authenticate_error_code = 0x02;
+} // namespace authenticate_response_error
+
+/// CancelSessionRequest (BF41, SGP.22 §5.7.14).
+namespace cancel_session_request {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t reason = 0x81;
+} // namespace cancel_session_request
+
+/// CancelSessionResponse (BF41) CHOICE: the error alternative is an INTEGER with automatic tag [1].
+namespace cancel_session_response {
+inline constexpr tag_t cancel_session_response_ok = 0xA0;
+inline constexpr tag_t cancel_session_response_error = 0x81;
+} // namespace cancel_session_response
+
+/// CancelSessionResponseOk.
+namespace cancel_session_response_ok {
+inline constexpr tag_t euicc_cancel_session_signed = 0x30;
+inline constexpr tag_t euicc_cancel_session_signature = 0x5F37;
+} // namespace cancel_session_response_ok
+
+/// EuiccCancelSessionSigned (automatic tags: no component carries its own).
+namespace euicc_cancel_session_signed {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t smdp_oid = 0x81;
+inline constexpr tag_t reason = 0x82;
+} // namespace euicc_cancel_session_signed
+
 // (authentication section ends)
 
 // ---- Context tags inside the download and notification messages (PrepareDownload, SmdpSigned2, EuiccSigned2,
