@@ -71,8 +71,6 @@ inline constexpr tag_t control_ref_template = 0xA6;
 // ---- Context tags inside the authentication messages (EUICCInfo1/2, ServerSigned1, EuiccSigned1, CtxParams1,
 // DeviceInfo, CancelSession): one nested namespace per ASN.1 type. -------------------------------------------------
 
-inline constexpr tag_t bit_string = 0x03;
-
 /// EUICCInfo1 (BF20, SGP.22 §5.7.8).
 namespace euicc_info1 {
 inline constexpr tag_t svn = 0x82;
