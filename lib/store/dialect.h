@@ -86,8 +86,8 @@ template <class R, class... A> class function_ref<R(A...)> {
 public:
     function_ref() = default;
     template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref>)
-    function_ref(F& f) // NOLINT: implicit on purpose, lambdas are passed as is
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref>)
+        function_ref(F& f) // NOLINT: implicit on purpose, lambdas are passed as is
         : m_obj(&f), m_call([](void* o, A... a) -> R { return (*static_cast<F*>(o))(std::forward<A>(a)...); })
     {
     }

@@ -21,8 +21,8 @@ inline bool same_import(const inventory_profile& stored, const inventory_profile
 /// returned either way, so the caller sees which ones).
 inline bool keep_batch(const std::vector<import_outcome>& outcomes, bool all_or_nothing)
 {
-    return !all_or_nothing ||
-           std::none_of(outcomes.begin(), outcomes.end(), [](import_outcome o) { return o == import_outcome::conflict; });
+    return !all_or_nothing || std::none_of(outcomes.begin(), outcomes.end(),
+                                           [](import_outcome o) { return o == import_outcome::conflict; });
 }
 
 } // namespace openrsp::store

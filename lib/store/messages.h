@@ -39,7 +39,10 @@ inline unexpected client_cert_taken()
 {
     return fail("that client certificate is already registered to another operator");
 }
-inline unexpected reseal_needs_key() { return fail("re-sealing needs a key-encryption key"); }
+inline unexpected reseal_needs_key()
+{
+    return fail("re-sealing needs a key-encryption key");
+}
 inline unexpected sealed_under_missing_key(std::string_view iccid, std::string_view kek_id)
 {
     return fail("profile " + std::string(iccid) + " is sealed under key-encryption key " + std::string(kek_id) +

@@ -30,10 +30,11 @@ struct pg_statement {
 
 constexpr std::array<pg_statement, stmt_count> pg_statements{{
     // ---- Profiles ----
-    {stmt::insert_profile, OPENRSP_STORE_INSERT_PROFILE_INTO "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-     "tttttbbbttti"},
+    {stmt::insert_profile,
+     OPENRSP_STORE_INSERT_PROFILE_INTO "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", "tttttbbbttti"},
     {stmt::import_profile,
-     OPENRSP_STORE_INSERT_PROFILE_INTO "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+     OPENRSP_STORE_INSERT_PROFILE_INTO
+     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
      "tttttbbbttti"},
     {stmt::find_by_matching_id, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
     {stmt::find_by_iccid, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
@@ -43,8 +44,8 @@ constexpr std::array<pg_statement, stmt_count> pg_statements{{
      "ti"},
     {stmt::reseal_profile, "UPDATE profiles SET description=$1, upp=$2, kek_id=$3 WHERE iccid=$4 AND kek_id=$5",
      "tbttt"},
-    {stmt::count_by_state,
-     "SELECT state, count(*)::bigint FROM profiles GROUP BY state ORDER BY state COLLATE \"C\"", ""},
+    {stmt::count_by_state, "SELECT state, count(*)::bigint FROM profiles GROUP BY state ORDER BY state COLLATE \"C\"",
+     ""},
     {stmt::gauges,
      "SELECT 'p', state, count(*)::bigint FROM profiles GROUP BY state UNION ALL "
      "SELECT 's', stage, count(*)::bigint FROM sessions WHERE expires_at>$1 GROUP BY stage UNION ALL "
@@ -224,9 +225,15 @@ const statement_names& names()
 
 } // namespace
 
-const std::string& pg_statement_name(stmt s) { return names().plain[static_cast<std::size_t>(s)]; }
+const std::string& pg_statement_name(stmt s)
+{
+    return names().plain[static_cast<std::size_t>(s)];
+}
 
-const std::string& pg_event_statement_name(stmt s) { return names().with_event[static_cast<std::size_t>(s)]; }
+const std::string& pg_event_statement_name(stmt s)
+{
+    return names().with_event[static_cast<std::size_t>(s)];
+}
 
 result<void> pg_prepare_statements(PGconn* c)
 {
@@ -234,8 +241,8 @@ result<void> pg_prepare_statements(PGconn* c)
         if (!s.sql) continue;
         OPENRSP_TRY_VOID(prepare(c, pg_statement_name(s.id), s.sql, s.types));
         if (info(s.id).event != event_rule::none)
-            OPENRSP_TRY_VOID(prepare(c, pg_event_statement_name(s.id), event_statement_sql(s),
-                                     std::string(s.types) + event_types));
+            OPENRSP_TRY_VOID(
+                prepare(c, pg_event_statement_name(s.id), event_statement_sql(s), std::string(s.types) + event_types));
     }
     return ok();
 }

@@ -195,8 +195,8 @@ private:
             pg::params p;
             to_params(a, p);
             PGconn* c = m_lease.get();
-            pg::result_ptr r(::PQexecPrepared(c, pg_statement_name(s).c_str(), p.count(), p.values(), p.lengths(),
-                                              p.formats(), 1));
+            pg::result_ptr r(
+                ::PQexecPrepared(c, pg_statement_name(s).c_str(), p.count(), p.values(), p.lengths(), p.formats(), 1));
             if (r)
                 if (auto rows = read_result(r.get(), each)) return *rows;
             return failed();

@@ -9,7 +9,10 @@ namespace openrsp::store {
 
 namespace {
 
-result<void> done(const result<run_result>& r) { return r ? ok() : r.take_error(); }
+result<void> done(const result<run_result>& r)
+{
+    return r ? ok() : r.take_error();
+}
 
 } // namespace
 
@@ -22,8 +25,8 @@ result<void> shared_inventory::init_sealing()
     return ok();
 }
 
-result<run_result> shared_inventory::change(stmt s, const args& a, std::string_view iccid,
-                                            const progress_event* event, row_sink each, const bool* locked)
+result<run_result> shared_inventory::change(stmt s, const args& a, std::string_view iccid, const progress_event* event,
+                                            row_sink each, const bool* locked)
 {
     // Without an event the change stays one autocommitted statement.
     if (!event) return run(s, a, each);
@@ -113,8 +116,8 @@ result<std::size_t> shared_inventory::reseal_profiles(std::size_t max)
     if (!m_sealer.has_key()) return messages::reseal_needs_key();
     std::vector<inventory_profile> batch;
     auto each = [&](const row& r) { batch.push_back(read_profile(r)); };
-    OPENRSP_TRY_VOID(
-        done(run(stmt::list_to_reseal, args{}.text(m_sealer.primary_id()).int64(static_cast<std::int64_t>(max)), each)));
+    OPENRSP_TRY_VOID(done(
+        run(stmt::list_to_reseal, args{}.text(m_sealer.primary_id()).int64(static_cast<std::int64_t>(max)), each)));
     std::size_t resealed = 0;
     for (auto& p : batch) {
         const std::string old_id = p.kek_id;
@@ -172,8 +175,8 @@ result<bool> shared_inventory::reserve_for_session(std::string_view iccid, std::
 result<bool> shared_inventory::transition(std::string_view iccid, profile_state from, profile_state to,
                                           std::string_view tid, const progress_event* event)
 {
-    auto r = change(stmt::transition, args{}.text(to_string(to)).text(iccid).text(to_string(from)).text(tid), iccid,
-                    event);
+    auto r =
+        change(stmt::transition, args{}.text(to_string(to)).text(iccid).text(to_string(from)).text(tid), iccid, event);
     if (!r) return r.take_error();
     return moved(*r);
 }
@@ -215,8 +218,7 @@ result<std::int64_t> shared_inventory::record_confirmation_failure(std::string_v
 result<bool> shared_inventory::fail_download(std::string_view iccid, std::string_view tid, profile_state from,
                                              std::string_view reason, const progress_event* event)
 {
-    auto r = change(stmt::fail_download, args{}.text(reason).text(iccid).text(to_string(from)).text(tid), iccid,
-                    event);
+    auto r = change(stmt::fail_download, args{}.text(reason).text(iccid).text(to_string(from)).text(tid), iccid, event);
     if (!r) return r.take_error();
     return moved(*r);
 }
@@ -351,9 +353,8 @@ result<std::vector<progress_callback>> shared_inventory::callbacks(stmt s, const
     return out;
 }
 
-result<std::vector<progress_callback>> shared_inventory::claim_progress_callbacks(std::int64_t now,
-                                                                                  std::int64_t lease_seconds,
-                                                                                  std::size_t max)
+result<std::vector<progress_callback>>
+shared_inventory::claim_progress_callbacks(std::int64_t now, std::int64_t lease_seconds, std::size_t max)
 {
     return callbacks(stmt::claim_progress_callbacks,
                      args{}.int64(now + lease_seconds).int64(now).int64(static_cast<std::int64_t>(max)));
@@ -364,8 +365,8 @@ result<void> shared_inventory::progress_callback_delivered(std::string_view id)
     return done(run(stmt::progress_callback_delivered, args{}.text(id)));
 }
 
-result<void> shared_inventory::progress_callback_failed(std::string_view id, std::int64_t next_attempt_at,
-                                                        bool abandon, std::string_view why)
+result<void> shared_inventory::progress_callback_failed(std::string_view id, std::int64_t next_attempt_at, bool abandon,
+                                                        std::string_view why)
 {
     return done(run(stmt::progress_callback_failed, args{}.int64(next_attempt_at).text(why).flag(abandon).text(id)));
 }

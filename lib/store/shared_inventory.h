@@ -73,8 +73,7 @@ public:
     result<inventory_gauges> gauges(std::int64_t now) override;
     result<std::vector<import_outcome>> import_profiles(const std::vector<inventory_profile>& batch,
                                                         bool all_or_nothing) override;
-    result<std::optional<profile_state>> record_deletion(std::string_view iccid,
-                                                         const progress_event* event) override;
+    result<std::optional<profile_state>> record_deletion(std::string_view iccid, const progress_event* event) override;
     result<bool> set_redownload_policy(std::string_view iccid, std::string_view operator_id, bool allow) override;
     result<std::size_t> reseal_profiles(std::size_t max) override;
 

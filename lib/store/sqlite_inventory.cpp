@@ -3,9 +3,9 @@
 /// synchronous=FULL; RSP sessions sit in an attached database written without an fsync per commit; the matching-ID
 /// reservation commits through a second connection without fsync. Statements are prepared once per name.
 
-#include "shared_inventory.h"
 #include "messages.h"
 #include "row_mapping.h"
+#include "shared_inventory.h"
 #include "sqlite_migrations.h"
 #include "sqlite_statements.h"
 #include "transitions.h"
@@ -36,7 +36,8 @@ public:
     [[nodiscard]] std::string text(int col) const override
     {
         const auto* p = sqlite3_column_text(m_s, col);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(m_s, col)))
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(m_s, col)))
                  : std::string();
     }
     [[nodiscard]] bytes blob(int col) const override
@@ -81,8 +82,10 @@ void bind(sqlite3_stmt* s, const args& a)
         case arg::kind::blob:
             // An empty span may carry a null pointer, which SQLite would store as NULL (breaking NOT NULL columns
             // and differing from PostgreSQL): an empty value is a zero-length blob.
-            if (v.size == 0) sqlite3_bind_zeroblob(s, n, 0);
-            else sqlite3_bind_blob(s, n, v.data, static_cast<int>(v.size), SQLITE_TRANSIENT);
+            if (v.size == 0)
+                sqlite3_bind_zeroblob(s, n, 0);
+            else
+                sqlite3_bind_blob(s, n, v.data, static_cast<int>(v.size), SQLITE_TRANSIENT);
             break;
         case arg::kind::int64:
             sqlite3_bind_int64(s, n, v.number);
@@ -210,7 +213,8 @@ private:
         const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
         m_relaxed_db.reset(raw);
         if (rc != SQLITE_OK)
-            return fail(std::string("cannot open a second connection: ") + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+            return fail(std::string("cannot open a second connection: ") +
+                        (raw ? sqlite3_errmsg(raw) : "out of memory"));
         sqlite3_busy_timeout(raw, 5000);
         if (sqlite3_exec(raw, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK)
             return fail(std::string("cannot configure a second connection: ") + sqlite3_errmsg(raw));
@@ -278,8 +282,8 @@ private:
     result<void> switch_to_wal(const std::string& schema)
     {
         for (int attempt = 0;; ++attempt) {
-            const int rc = sqlite3_exec(m_db.get(), ("PRAGMA " + schema + "journal_mode=WAL").c_str(), nullptr,
-                                        nullptr, nullptr);
+            const int rc =
+                sqlite3_exec(m_db.get(), ("PRAGMA " + schema + "journal_mode=WAL").c_str(), nullptr, nullptr, nullptr);
             if (rc == SQLITE_OK) return ok();
             if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt == 500)
                 return fail(std::string("cannot switch the database to WAL: ") + sqlite3_errmsg(m_db.get()));
@@ -325,8 +329,8 @@ private:
     /// Second connection to the same file with synchronous=NORMAL, for writes that need no fsync of their own
     /// (none for an in-memory inventory). Declared before the statements so they are finalized first.
     std::unique_ptr<sqlite3, db_closer> m_relaxed_db;
-    std::array<stmt_ptr, stmt_count> m_stmts;  // by statement name, each on its connection()
-    stmt_ptr m_begin, m_commit, m_rollback; // the transactions of run_queueing and in_transaction, on m_db
+    std::array<stmt_ptr, stmt_count> m_stmts; // by statement name, each on its connection()
+    stmt_ptr m_begin, m_commit, m_rollback;   // the transactions of run_queueing and in_transaction, on m_db
 };
 
 } // namespace
@@ -334,15 +338,16 @@ private:
 result<std::unique_ptr<inventory>> open_sqlite(const std::string& path, key_ring keys)
 {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                   nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
         sqlite3_close_v2(raw);
         return fail("cannot open the inventory database " + path + ": " + msg);
     }
     auto inv = std::make_unique<sqlite_inventory>(raw, std::move(keys));
-    if (auto r = inv->init(path); !r) return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
+    if (auto r = inv->init(path); !r)
+        return fail("cannot prepare the inventory database " + path + ": " + r.error().message);
     return std::unique_ptr<inventory>(std::move(inv));
 }
 

@@ -27,7 +27,8 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
     {stmt::find_by_matching_id, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE matching_id=?"},
     {stmt::find_by_iccid, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE iccid=?"},
     {stmt::list_profiles, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles ORDER BY iccid"},
-    {stmt::list_to_reseal, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE kek_id<>? ORDER BY iccid LIMIT ?"},
+    {stmt::list_to_reseal,
+     "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE kek_id<>? ORDER BY iccid LIMIT ?"},
     {stmt::reseal_profile, "UPDATE profiles SET description=?, upp=?, kek_id=? WHERE iccid=? AND kek_id=?"},
     {stmt::count_by_state, "SELECT state, count(*) FROM profiles GROUP BY state ORDER BY state"},
     {stmt::gauges, "SELECT 'p', state, count(*) FROM profiles GROUP BY state UNION ALL "
@@ -65,23 +66,21 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
      " WHERE iccid=? AND state IN ('downloaded','installed','enabled','disabled') RETURNING state"},
     // ---- Orders (ES2+) ----
     // NULL parameters keep a column; ?6=1 (reset) returns the profile to a blank inventory entry.
-    {stmt::update_order,
-     "UPDATE profiles SET state=?1, eid=CASE WHEN ?6=1 THEN '' ELSE coalesce(?2, eid) END, "
-     "matching_id=CASE WHEN ?6=1 THEN NULL ELSE coalesce(?3, matching_id) END, "
-     "cc_hash=CASE WHEN ?6=1 THEN NULL WHEN ?5=1 THEN nullif(?4, x'') ELSE cc_hash END, "
-     "session_tid=CASE WHEN ?6=1 THEN '' ELSE session_tid END, "
-     "session_expires_at=CASE WHEN ?6=1 THEN 0 ELSE session_expires_at END, "
-     "euicc_certificate=CASE WHEN ?6=1 THEN NULL ELSE euicc_certificate END, "
-     "cc_attempts=CASE WHEN ?6=1 THEN 0 ELSE cc_attempts END, "
-     "download_attempts=CASE WHEN ?6=1 THEN 0 ELSE download_attempts END, "
-     "last_error=CASE WHEN ?6=1 THEN '' ELSE last_error END, "
-     "allow_redownload=CASE WHEN ?6=1 THEN 0 ELSE coalesce(?10, allow_redownload) END, "
-     "updated_at=" OPENRSP_SQLITE_NOW " WHERE iccid=?7 AND operator_id=?8 AND state=?9"},
+    {stmt::update_order, "UPDATE profiles SET state=?1, eid=CASE WHEN ?6=1 THEN '' ELSE coalesce(?2, eid) END, "
+                         "matching_id=CASE WHEN ?6=1 THEN NULL ELSE coalesce(?3, matching_id) END, "
+                         "cc_hash=CASE WHEN ?6=1 THEN NULL WHEN ?5=1 THEN nullif(?4, x'') ELSE cc_hash END, "
+                         "session_tid=CASE WHEN ?6=1 THEN '' ELSE session_tid END, "
+                         "session_expires_at=CASE WHEN ?6=1 THEN 0 ELSE session_expires_at END, "
+                         "euicc_certificate=CASE WHEN ?6=1 THEN NULL ELSE euicc_certificate END, "
+                         "cc_attempts=CASE WHEN ?6=1 THEN 0 ELSE cc_attempts END, "
+                         "download_attempts=CASE WHEN ?6=1 THEN 0 ELSE download_attempts END, "
+                         "last_error=CASE WHEN ?6=1 THEN '' ELSE last_error END, "
+                         "allow_redownload=CASE WHEN ?6=1 THEN 0 ELSE coalesce(?10, allow_redownload) END, "
+                         "updated_at=" OPENRSP_SQLITE_NOW " WHERE iccid=?7 AND operator_id=?8 AND state=?9"},
     // One statement under SQLite's write lock: the sub-select and the update see the same row.
-    {stmt::allocate_by_type,
-     "UPDATE profiles SET state=?1, eid=?2, updated_at=" OPENRSP_SQLITE_NOW
-     " WHERE iccid=(SELECT iccid FROM profiles WHERE operator_id=?3 AND profile_type=?4 AND "
-     "state='available' ORDER BY iccid LIMIT 1) AND state='available' RETURNING iccid"},
+    {stmt::allocate_by_type, "UPDATE profiles SET state=?1, eid=?2, updated_at=" OPENRSP_SQLITE_NOW
+                             " WHERE iccid=(SELECT iccid FROM profiles WHERE operator_id=?3 AND profile_type=?4 AND "
+                             "state='available' ORDER BY iccid LIMIT 1) AND state='available' RETURNING iccid"},
     {stmt::set_redownload_policy,
      "UPDATE profiles SET allow_redownload=?, updated_at=" OPENRSP_SQLITE_NOW " WHERE iccid=? AND operator_id=?"},
     // ---- RSP sessions ----
@@ -121,7 +120,8 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
     {stmt::list_progress_callbacks,
      "SELECT " OPENRSP_STORE_CALLBACK_COLUMNS_BUT_SEQ "rowid FROM progress_callbacks ORDER BY rowid"},
     // ---- Settings ----
-    {stmt::set_setting, "INSERT INTO settings(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"},
+    {stmt::set_setting,
+     "INSERT INTO settings(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"},
     {stmt::get_setting, "SELECT value FROM settings WHERE key=?"},
 }};
 static_assert(in_enum_order(sqlite_statements));
@@ -130,6 +130,9 @@ static_assert(in_enum_order(sqlite_statements));
 
 } // namespace
 
-const char* sqlite_sql(stmt s) { return sqlite_statements[static_cast<std::size_t>(s)].sql; }
+const char* sqlite_sql(stmt s)
+{
+    return sqlite_statements[static_cast<std::size_t>(s)].sql;
+}
 
 } // namespace openrsp::store

@@ -21,7 +21,7 @@ enum class stmt : std::size_t {
     list_to_reseal,      ///< profile rows not sealed under the given key
     reseal_profile,      ///< writes re-sealed secrets, guarded by the old key id
     count_by_state,
-    gauges,              ///< profiles by state, live sessions by stage, callbacks by state
+    gauges, ///< profiles by state, live sessions by stage, callbacks by state
     // Download (ES9+) state changes, each one guarded UPDATE
     reserve_for_session,
     transition,
@@ -33,7 +33,7 @@ enum class stmt : std::size_t {
     retry_after_failure,
     record_deletion, ///< returns the new state
     // Orders (ES2+)
-    update_order, ///< a uniqueness clash is an outcome (matching ID taken)
+    update_order,     ///< a uniqueness clash is an outcome (matching ID taken)
     allocate_by_type, ///< returns the ICCID taken
     set_redownload_policy,
     // RSP sessions
@@ -72,10 +72,10 @@ enum class event_rule {
 /// \brief What the shared code knows about a statement, whatever the dialect.
 struct statement_info {
     stmt id;
-    std::string_view name;     ///< the enum value's name; PostgreSQL prepares it as "openrsp_<name>"
-    const char* what;          ///< the operation, in "database error (<what>): ..." sentences
-    bool clash_is_outcome;     ///< a uniqueness violation is reported to the caller instead of as an error
-    event_rule event;          ///< whether (and when) the statement can carry a progress event
+    std::string_view name; ///< the enum value's name; PostgreSQL prepares it as "openrsp_<name>"
+    const char* what;      ///< the operation, in "database error (<what>): ..." sentences
+    bool clash_is_outcome; ///< a uniqueness violation is reported to the caller instead of as an error
+    event_rule event;      ///< whether (and when) the statement can carry a progress event
 };
 
 inline constexpr std::array<statement_info, stmt_count> statement_infos{{
@@ -123,7 +123,10 @@ inline constexpr std::array<statement_info, stmt_count> statement_infos{{
     {stmt::get_setting, "get_setting", "read setting", false, event_rule::none},
 }};
 
-constexpr const statement_info& info(stmt s) { return statement_infos[static_cast<std::size_t>(s)]; }
+constexpr const statement_info& info(stmt s)
+{
+    return statement_infos[static_cast<std::size_t>(s)];
+}
 
 /// True if every entry of a per-statement table sits at its enum value's index (checked at compile time by each
 /// table, so a statement cannot end up under another's name).

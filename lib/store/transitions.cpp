@@ -7,12 +7,15 @@ namespace openrsp::store {
 namespace {
 
 // Indexed by profile_state; the text stored in the state column of both dialects.
-constexpr std::array state_names{"available", "allocated", "linked",  "confirmed", "released",    "downloaded",
-                                 "installed", "enabled",   "disabled", "deleted",  "error", "unavailable"};
+constexpr std::array state_names{"available", "allocated", "linked",   "confirmed", "released", "downloaded",
+                                 "installed", "enabled",   "disabled", "deleted",   "error",    "unavailable"};
 
 } // namespace
 
-std::string_view to_string(profile_state s) { return state_names[static_cast<std::size_t>(s)]; }
+std::string_view to_string(profile_state s)
+{
+    return state_names[static_cast<std::size_t>(s)];
+}
 
 std::optional<profile_state> parse_profile_state(std::string_view s)
 {

@@ -17,7 +17,10 @@
 namespace openrsp::store {
 
 /// The guarded change happened: the one row it names matched its guard.
-constexpr bool moved(const run_result& r) { return r.rows == 1; }
+constexpr bool moved(const run_result& r)
+{
+    return r.rows == 1;
+}
 
 /// An ES2+ order step (update_order): a clash on the matching ID, else done if the guard matched.
 constexpr order_outcome order_result(const run_result& r)
@@ -28,7 +31,10 @@ constexpr order_outcome order_result(const run_result& r)
 
 /// A wrong confirmation code brought the count to the limit: the order is locked (moved to Error, SGP.22 §5.3.5
 /// / 8.2.7), and only that failure is news for the operator (event_rule::on_lock).
-constexpr bool locks_order(std::int64_t count, std::int64_t limit) { return count >= limit; }
+constexpr bool locks_order(std::int64_t count, std::int64_t limit)
+{
+    return count >= limit;
+}
 
 /// Whether a change carrying an event queues it: the change happened and, for on_lock, it locked the order.
 constexpr bool event_due(event_rule rule, const run_result& r, bool locked)
