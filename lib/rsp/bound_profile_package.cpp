@@ -49,14 +49,16 @@ result<std::vector<bytes>> segments(const der::tlv& list, der::tag_t segment, st
 void add_list(der::writer& w, der::tag_t tag, const std::vector<bytes>& list)
 {
     w.begin(tag);
-    for (const auto& s : list) w.raw(s);
+    for (const auto& s : list)
+        w.raw(s);
     w.end();
 }
 
 bytes header_of(der::tag_t tag, const std::vector<bytes>& list)
 {
     std::size_t n = 0;
-    for (const auto& s : list) n += s.size();
+    for (const auto& s : list)
+        n += s.size();
     bytes h;
     der::put_header(h, tag, n);
     return h;
@@ -85,8 +87,9 @@ result<initialise_secure_channel_request> initialise_secure_channel_request::dec
     namespace c = tag::control_ref_template_fields;
     auto outer = codec::open(der, tag::initialise_secure_channel, isc_type);
     if (!outer) return outer.take_error();
-    auto f = codec::fields::read(outer->value, isc_type,
-                                 {t::remote_op_id, t::transaction_id, t::control_ref_template, t::smdp_otpk, t::smdp_sign});
+    auto f =
+        codec::fields::read(outer->value, isc_type,
+                            {t::remote_op_id, t::transaction_id, t::control_ref_template, t::smdp_otpk, t::smdp_sign});
     if (!f) return f.take_error();
     initialise_secure_channel_request out;
     auto op = f->need(t::remote_op_id, "remoteOpId");
@@ -194,15 +197,18 @@ std::vector<bytes> bound_profile_package::store_data_series() const
     series.push_back(std::move(first));
     const auto full = [](der::tag_t tag, const std::vector<bytes>& list) {
         bytes out = header_of(tag, list);
-        for (const auto& s : list) append(out, s);
+        for (const auto& s : list)
+            append(out, s);
         return out;
     };
     series.push_back(full(t::first_sequence_of_87, first_sequence_of_87));
     series.push_back(header_of(t::sequence_of_88, sequence_of_88));
-    for (const auto& s : sequence_of_88) series.push_back(s);
+    for (const auto& s : sequence_of_88)
+        series.push_back(s);
     if (second_sequence_of_87) series.push_back(full(t::second_sequence_of_87, *second_sequence_of_87));
     series.push_back(header_of(t::sequence_of_86, sequence_of_86));
-    for (const auto& s : sequence_of_86) series.push_back(s);
+    for (const auto& s : sequence_of_86)
+        series.push_back(s);
     return series;
 }
 

@@ -55,8 +55,7 @@ constexpr code_entry events[] = {
     {3, "notificationDelete", "delete"},
 };
 
-template <std::size_t N>
-const code_entry* lookup(const code_entry (&table)[N], unsigned value)
+template <std::size_t N> const code_entry* lookup(const code_entry (&table)[N], unsigned value)
 {
     for (const auto& e : table)
         if (e.value == value) return &e;

@@ -46,7 +46,8 @@ result<std::variant<success_result, error_result>> decode_final_result(const der
         auto reason_v = codec::code(*reason, error_type, "errorReason");
         if (!reason_v) return reason_v.take_error();
         e.error_reason = static_cast<install_error_reason>(*reason_v);
-        if (const auto sima = f->find(t::sima_response)) e.sima_response = bytes(sima->value.begin(), sima->value.end());
+        if (const auto sima = f->find(t::sima_response))
+            e.sima_response = bytes(sima->value.begin(), sima->value.end());
         return std::variant<success_result, error_result>(std::move(e));
     }
     return codec::invalid(data_type, "finalResult has the unknown alternative " + codec::tag_hex(choice->tag));

@@ -12,17 +12,22 @@ namespace openrsp::rsp::codec {
 std::string tag_hex(tag_t tag)
 {
     char buf[12];
-    if (tag > 0xFFFFFF) std::snprintf(buf, sizeof buf, "%08X", static_cast<unsigned>(tag));
-    else if (tag > 0xFFFF) std::snprintf(buf, sizeof buf, "%06X", static_cast<unsigned>(tag));
-    else if (tag > 0xFF) std::snprintf(buf, sizeof buf, "%04X", static_cast<unsigned>(tag));
-    else std::snprintf(buf, sizeof buf, "%02X", static_cast<unsigned>(tag));
+    if (tag > 0xFFFFFF)
+        std::snprintf(buf, sizeof buf, "%08X", static_cast<unsigned>(tag));
+    else if (tag > 0xFFFF)
+        std::snprintf(buf, sizeof buf, "%06X", static_cast<unsigned>(tag));
+    else if (tag > 0xFF)
+        std::snprintf(buf, sizeof buf, "%04X", static_cast<unsigned>(tag));
+    else
+        std::snprintf(buf, sizeof buf, "%02X", static_cast<unsigned>(tag));
     return buf;
 }
 
 unexpected missing(std::string_view type, std::string_view field, tag_t tag)
 {
     return fail("1.3.1", "2.2",
-                std::string(type) + " has no " + std::string(field) + " (tag " + tag_hex(tag) + "), which is mandatory");
+                std::string(type) + " has no " + std::string(field) + " (tag " + tag_hex(tag) +
+                    "), which is mandatory");
 }
 
 unexpected invalid(std::string_view type, std::string_view what)
@@ -67,15 +72,13 @@ result<der::tlv> fields::need(tag_t tag, std::string_view field) const
     return missing(m_type, field, tag);
 }
 
-result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min,
-                     std::size_t max)
+result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max)
 {
     if (t.constructed()) return invalid(type, std::string(field) + " is constructed where a primitive belongs");
     if (t.value.size() < min || t.value.size() > max) {
-        const std::string range =
-            min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
-        return invalid(type, std::string(field) + " is " + std::to_string(t.value.size()) + " bytes; SGP.22 allows " +
-                                 range);
+        const std::string range = min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
+        return invalid(type,
+                       std::string(field) + " is " + std::to_string(t.value.size()) + " bytes; SGP.22 allows " + range);
     }
     return bytes(t.value.begin(), t.value.end());
 }
@@ -85,7 +88,10 @@ result<bytes> transaction_id(const der::tlv& t, std::string_view type)
     return octets(t, type, "transactionId", 1, 16);
 }
 
-result<bytes> iccid(const der::tlv& t, std::string_view type) { return octets(t, type, "iccid", 10, 10); }
+result<bytes> iccid(const der::tlv& t, std::string_view type)
+{
+    return octets(t, type, "iccid", 10, 10);
+}
 
 result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field)
 {

@@ -53,7 +53,8 @@ bytes notification_events(std::initializer_list<notification_event> events)
 {
     if (events.size() == 0) return bytes{0x00};
     unsigned highest = 0;
-    for (const auto e : events) highest = std::max(highest, static_cast<unsigned>(e));
+    for (const auto e : events)
+        highest = std::max(highest, static_cast<unsigned>(e));
     // DER: trailing zero bits are removed (X.690 §11.2.2), so the last byte holds the highest named bit.
     bytes v(2 + highest / 8, 0);
     v[0] = static_cast<std::uint8_t>(7 - highest % 8);
@@ -77,7 +78,10 @@ std::optional<notification_event> notification_metadata::event() const
     return std::nullopt;
 }
 
-std::string notification_metadata::iccid_digits() const { return iccid_from_bcd(iccid); }
+std::string notification_metadata::iccid_digits() const
+{
+    return iccid_from_bcd(iccid);
+}
 
 result<notification_metadata> notification_metadata::decode(byte_view der)
 {
@@ -129,7 +133,8 @@ result<other_signed_notification> other_signed_notification::decode(byte_view de
     namespace t = tag::other_signed_notification;
     auto outer = codec::open(der, tag::sequence, other_type);
     if (!outer) return outer.take_error();
-    auto f = codec::fields::read(outer->value, other_type, {t::tbs_other_notification, t::euicc_notification_signature});
+    auto f =
+        codec::fields::read(outer->value, other_type, {t::tbs_other_notification, t::euicc_notification_signature});
     if (!f) return f.take_error();
     other_signed_notification out;
     auto tbs = f->need(t::tbs_other_notification, "tbsOtherNotification");
@@ -225,8 +230,8 @@ result<list_notification_response> list_notification_response::decode(byte_view 
     namespace t = tag::list_notification_response;
     auto outer = codec::open(der, tag::list_notification, list_response_type);
     if (!outer) return outer.take_error();
-    auto choice =
-        decode_list_or_error(*outer, list_response_type, t::notification_metadata_list, t::list_notifications_result_error);
+    auto choice = decode_list_or_error(*outer, list_response_type, t::notification_metadata_list,
+                                       t::list_notifications_result_error);
     if (!choice) return choice.take_error();
     list_notification_response out;
     out.error = choice->error;
@@ -247,7 +252,8 @@ bytes list_notification_response::encode() const
         w.add_uint(t::list_notifications_result_error, *error);
     } else {
         w.begin(t::notification_metadata_list);
-        for (const auto& m : notification_metadata_list) w.raw(m.encode());
+        for (const auto& m : notification_metadata_list)
+            w.raw(m.encode());
         w.end();
     }
     w.end();
@@ -286,7 +292,8 @@ bytes retrieve_notifications_list_request::encode() const
     namespace t = tag::retrieve_notifications_list_request;
     der::writer w;
     w.begin(tag::retrieve_notifications_list);
-    if (seq_number) w.begin(t::search_criteria).add_uint(t::seq_number, *seq_number).end();
+    if (seq_number)
+        w.begin(t::search_criteria).add_uint(t::seq_number, *seq_number).end();
     else if (profile_management_operation)
         w.begin(t::search_criteria).add(t::profile_management_operation, *profile_management_operation).end();
     w.end();
@@ -298,8 +305,8 @@ result<retrieve_notifications_list_response> retrieve_notifications_list_respons
     namespace t = tag::retrieve_notifications_list_response;
     auto outer = codec::open(der, tag::retrieve_notifications_list, retrieve_response_type);
     if (!outer) return outer.take_error();
-    auto choice = decode_list_or_error(*outer, retrieve_response_type, t::notification_list,
-                                       t::notifications_list_result_error);
+    auto choice =
+        decode_list_or_error(*outer, retrieve_response_type, t::notification_list, t::notifications_list_result_error);
     if (!choice) return choice.take_error();
     retrieve_notifications_list_response out;
     out.error = choice->error;
@@ -320,7 +327,8 @@ bytes retrieve_notifications_list_response::encode() const
         w.add_uint(t::notifications_list_result_error, *error);
     } else {
         w.begin(t::notification_list);
-        for (const auto& n : notification_list) w.raw(n.encode());
+        for (const auto& n : notification_list)
+            w.raw(n.encode());
         w.end();
     }
     w.end();

@@ -46,7 +46,8 @@ result<smdp_signed2> smdp_signed2::decode(byte_view der)
     auto cc_v = codec::boolean(*cc, smdp_signed2_type, "ccRequiredFlag");
     if (!cc_v) return cc_v.take_error();
     out.cc_required = *cc_v;
-    if (const auto otpk = f->find(t::bpp_euicc_otpk)) out.bpp_euicc_otpk = bytes(otpk->value.begin(), otpk->value.end());
+    if (const auto otpk = f->find(t::bpp_euicc_otpk))
+        out.bpp_euicc_otpk = bytes(otpk->value.begin(), otpk->value.end());
     out.raw.assign(der.begin(), der.end());
     return out;
 }

@@ -53,7 +53,10 @@ result<std::vector<der::tag_t>> parse_tag_list(byte_view b)
 }
 } // namespace
 
-std::string profile_info::iccid_digits() const { return iccid_from_bcd(iccid); }
+std::string profile_info::iccid_digits() const
+{
+    return iccid_from_bcd(iccid);
+}
 
 result<profile_info> profile_info::decode(byte_view der)
 {
@@ -110,7 +113,8 @@ result<profile_info> profile_info::decode(byte_view der)
         if (!owner) return owner.take_error();
         out.profile_owner = std::move(*owner);
     }
-    if (const auto v = f->find(t::dp_proprietary_data)) out.dp_proprietary_data = bytes(v->value.begin(), v->value.end());
+    if (const auto v = f->find(t::dp_proprietary_data))
+        out.dp_proprietary_data = bytes(v->value.begin(), v->value.end());
     if (const auto v = f->find(t::profile_policy_rules)) {
         auto bits = codec::bit_string(*v, info_type, "profilePolicyRules");
         if (!bits) return bits.take_error();
@@ -135,7 +139,8 @@ bytes profile_info::encode() const
     if (icon) w.add(t::icon, *icon);
     if (profile_class) w.add_uint(t::profile_class, *profile_class);
     if (!notification_configuration_info.empty())
-        w.add(t::notification_configuration_info, encode_notification_configuration_info(notification_configuration_info));
+        w.add(t::notification_configuration_info,
+              encode_notification_configuration_info(notification_configuration_info));
     if (profile_owner) w.add(t::profile_owner, profile_owner->encode_contents());
     if (dp_proprietary_data) w.add(t::dp_proprietary_data, *dp_proprietary_data);
     if (!profile_policy_rules.empty()) w.add(t::profile_policy_rules, profile_policy_rules);
@@ -168,7 +173,8 @@ result<profile_info_list_request> profile_info_list_request::decode(byte_view de
             if (!c) return c.take_error();
             out.search_profile_class = *c;
         } else {
-            return codec::invalid(request_type, "searchCriteria has the unknown alternative " + codec::tag_hex(choice->tag));
+            return codec::invalid(request_type,
+                                  "searchCriteria has the unknown alternative " + codec::tag_hex(choice->tag));
         }
     }
     if (const auto list = f->find(t::tag_list)) {
@@ -184,9 +190,12 @@ bytes profile_info_list_request::encode() const
     namespace t = tag::profile_info_list_request;
     der::writer w;
     w.begin(tag::get_profiles_info);
-    if (search_isdp_aid) w.begin(t::search_criteria).add(t::isdp_aid, *search_isdp_aid).end();
-    else if (search_iccid) w.begin(t::search_criteria).add(t::iccid, *search_iccid).end();
-    else if (search_profile_class) w.begin(t::search_criteria).add_uint(t::profile_class, *search_profile_class).end();
+    if (search_isdp_aid)
+        w.begin(t::search_criteria).add(t::isdp_aid, *search_isdp_aid).end();
+    else if (search_iccid)
+        w.begin(t::search_criteria).add(t::iccid, *search_iccid).end();
+    else if (search_profile_class)
+        w.begin(t::search_criteria).add_uint(t::profile_class, *search_profile_class).end();
     if (tag_list) {
         // put_header writes the tag and a one-byte zero length: keep only the tag bytes.
         bytes tags_only;
@@ -236,7 +245,8 @@ bytes profile_info_list_response::encode() const
         w.add_uint(t::profile_info_list_error, *error);
     } else {
         w.begin(t::profile_info_list_ok);
-        for (const auto& p : profiles) w.raw(p.encode());
+        for (const auto& p : profiles)
+            w.raw(p.encode());
         w.end();
     }
     w.end();

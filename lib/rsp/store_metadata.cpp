@@ -81,7 +81,10 @@ bytes operator_id::encode_contents() const
     return w.finish();
 }
 
-std::string store_metadata_request::iccid_digits() const { return iccid_from_bcd(iccid); }
+std::string store_metadata_request::iccid_digits() const
+{
+    return iccid_from_bcd(iccid);
+}
 
 result<store_metadata_request> store_metadata_request::decode(byte_view der)
 {
@@ -155,7 +158,8 @@ bytes store_metadata_request::encode() const
     if (icon) w.add(t::icon, *icon);
     if (profile_class) w.add_uint(t::profile_class, *profile_class);
     if (!notification_configuration_info.empty())
-        w.add(t::notification_configuration_info, encode_notification_configuration_info(notification_configuration_info));
+        w.add(t::notification_configuration_info,
+              encode_notification_configuration_info(notification_configuration_info));
     if (profile_owner) w.add(t::profile_owner, profile_owner->encode_contents());
     if (!profile_policy_rules.empty()) w.add(t::profile_policy_rules, profile_policy_rules);
     w.end();

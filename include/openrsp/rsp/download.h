@@ -153,11 +153,11 @@ struct operator_id {
 /// StoreMetadataRequest `BF25` (§5.5.3): the JSON profileMetadata of authenticateClient and the plaintext of the
 /// BPP's `88` segments. refArDo (`BF76`, an Android extension lpac reads) is skipped like any extension.
 struct store_metadata_request {
-    bytes iccid;                       ///< BCD as in EF.ICCID, 10 bytes
-    std::string service_provider_name; ///< at most 32 bytes
-    std::string profile_name;          ///< at most 64 bytes
-    std::optional<unsigned> icon_type; ///< IconType: jpg(0), png(1)
-    std::optional<bytes> icon;         ///< at most 1024 bytes
+    bytes iccid;                           ///< BCD as in EF.ICCID, 10 bytes
+    std::string service_provider_name;     ///< at most 32 bytes
+    std::string profile_name;              ///< at most 64 bytes
+    std::optional<unsigned> icon_type;     ///< IconType: jpg(0), png(1)
+    std::optional<bytes> icon;             ///< at most 1024 bytes
     std::optional<unsigned> profile_class; ///< ProfileClass test(0) provisioning(1) operational(2); absent = DEFAULT
     std::vector<notification_configuration_information> notification_configuration_info; ///< empty: absent
     std::optional<rsp::operator_id> profile_owner;

@@ -44,9 +44,9 @@ struct error_result {
 /// ProfileInstallationResult `BF37` with its ProfileInstallationResultData `BF27` flattened in.
 struct profile_installation_result {
     // ProfileInstallationResultData
-    bytes transaction_id;                        ///< 1..16 bytes
+    bytes transaction_id; ///< 1..16 bytes
     rsp::notification_metadata notification_metadata;
-    std::string smdp_oid;                        ///< dotted OID of CERT.DPpb (SAN registeredID)
+    std::string smdp_oid; ///< dotted OID of CERT.DPpb (SAN registeredID)
     std::variant<success_result, error_result> final_result;
     bytes data_raw; ///< the whole `BF27` TLV as received: what euiccSignPIR covers; empty when built locally
 

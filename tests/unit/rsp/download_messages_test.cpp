@@ -90,26 +90,36 @@ TEST(smdp_signed2, when_fields_are_missing_or_sized_wrong_then_it_says_which)
     auto no_flag = smdp_signed2::decode(hex("3003800111"));
     ASSERT_FALSE(no_flag);
     expect_code(no_flag.error(), "2.2", "SmdpSigned2 has no ccRequiredFlag");
-    auto long_tid = smdp_signed2::decode(concat({hex("3016" "8011"), bytes(17, 1), hex("0101FF")}));
+    auto long_tid = smdp_signed2::decode(concat({hex("3016"
+                                                     "8011"),
+                                                 bytes(17, 1), hex("0101FF")}));
     ASSERT_FALSE(long_tid);
     expect_code(long_tid.error(), "2.1", "transactionId is 17 bytes");
-    auto empty_tid = smdp_signed2::decode(hex("30058000" "0101FF"));
+    auto empty_tid = smdp_signed2::decode(hex("30058000"
+                                              "0101FF"));
     ASSERT_FALSE(empty_tid);
     expect_code(empty_tid.error(), "2.1", "transactionId is 0 bytes");
     auto wrong_outer = smdp_signed2::decode(hex("A1068001110101FF"));
     ASSERT_FALSE(wrong_outer);
     expect_code(wrong_outer.error(), "2.1", "outer tag is A1");
-    auto trailing = smdp_signed2::decode(hex("3006800111" "0101FF" "00"));
+    auto trailing = smdp_signed2::decode(hex("3006800111"
+                                             "0101FF"
+                                             "00"));
     ASSERT_FALSE(trailing);
     expect_code(trailing.error(), "2.1", "1 unexpected bytes follow");
-    auto twice = smdp_signed2::decode(hex("3009800111" "800122" "0101FF"));
+    auto twice = smdp_signed2::decode(hex("3009800111"
+                                          "800122"
+                                          "0101FF"));
     ASSERT_FALSE(twice);
     expect_code(twice.error(), "2.1", "tag 80 appears more than once");
 }
 
 TEST(smdp_signed2, when_an_extension_field_follows_then_it_is_skipped_and_kept_in_raw)
 {
-    const bytes der = hex("300D800111" "0101FF" "5F4901AB" "9F7F00");
+    const bytes der = hex("300D800111"
+                          "0101FF"
+                          "5F4901AB"
+                          "9F7F00");
     auto s = smdp_signed2::decode(der);
     ASSERT_TRUE(s) << s.error().message;
     ASSERT_TRUE(s->bpp_euicc_otpk);
@@ -177,7 +187,9 @@ TEST(prepare_download_response, when_the_euicc_answers_ok_then_signed_bytes_are_
 
 TEST(prepare_download_response, when_the_euicc_refuses_then_the_code_and_tid_are_read)
 {
-    const bytes der = concat({hex("BF2117A115" "8010"), tid, hex("020105")});
+    const bytes der = concat({hex("BF2117A115"
+                                  "8010"),
+                              tid, hex("020105")});
     auto r = prepare_download_response::decode(der);
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_TRUE(r->error());
@@ -185,7 +197,8 @@ TEST(prepare_download_response, when_the_euicc_refuses_then_the_code_and_tid_are
     EXPECT_EQ(r->error()->download_error_code, 5u);
     EXPECT_EQ(r->encode(), der);
     // Our eUICC leaves the transactionId out when it could not read the request at all.
-    const bytes bare = hex("BF2105A103" "02017F");
+    const bytes bare = hex("BF2105A103"
+                           "02017F");
     auto b = prepare_download_response::decode(bare);
     ASSERT_TRUE(b) << b.error().message;
     EXPECT_TRUE(b->error()->transaction_id.empty());
@@ -258,7 +271,8 @@ std::vector<bytes> lpa_series(const bytes& bpp)
         der::put_header(header, e.tag, e.value.size());
         series.push_back(header);
         const auto segments = der::reader(e.value).all(); // keep the result alive for the loop
-        for (const auto& s : *segments) series.emplace_back(s.raw.begin(), s.raw.end());
+        for (const auto& s : *segments)
+            series.emplace_back(s.raw.begin(), s.raw.end());
     }
     return series;
 }
@@ -406,10 +420,13 @@ TEST(store_metadata_request, when_every_optional_field_is_set_like_pysim_then_it
 
 TEST(store_metadata_request, when_mandatory_fields_are_missing_or_too_long_then_it_says_which)
 {
-    auto no_name = store_metadata_request::decode(hex("BF250F5A0A98440321436587092143" "9101" "41"));
+    auto no_name = store_metadata_request::decode(hex("BF250F5A0A98440321436587092143"
+                                                      "9101"
+                                                      "41"));
     ASSERT_FALSE(no_name);
     expect_code(no_name.error(), "2.2", "StoreMetadataRequest has no profileName (tag 92)");
-    auto short_iccid = store_metadata_request::decode(hex("BF25085A0298449100" "9200"));
+    auto short_iccid = store_metadata_request::decode(hex("BF25085A0298449100"
+                                                          "9200"));
     ASSERT_FALSE(short_iccid);
     expect_code(short_iccid.error(), "2.1", "iccid is 2 bytes; SGP.22 allows 10");
     der::writer w;
