@@ -200,6 +200,219 @@ inline constexpr tag_t reason = 0x82;
 // BoundProfilePackage, StoreMetadataRequest, ProfileInstallationResult, NotificationMetadata, ProfileInfo):
 // one nested namespace per ASN.1 type. --------------------------------------------------------------------------
 
+// Naming: the namespace is the snake_case ASN.1 type name; where that name is already the outer-tag constant above
+// (bound_profile_package, control_ref_template, profile_installation_result(_data), notification_metadata,
+// profile_info) the namespace carries the suffix `_fields`. Tags checked against RSPDefinitions v2.2.2 (automatic
+// tagging applies only to SEQUENCEs and CHOICEs with no tagged component).
+
+/// SmdpSigned2 (§5.7.5): transactionId [0], ccRequiredFlag BOOLEAN (universal), bppEuiccOtpk [APPLICATION 73].
+namespace smdp_signed2 {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t cc_required_flag = 0x01;
+inline constexpr tag_t bpp_euicc_otpk = 0x5F49;
+} // namespace smdp_signed2
+
+/// PrepareDownloadRequest `BF21` (§5.7.5): no automatic tags (smdpSignature2 is tagged).
+namespace prepare_download_request {
+inline constexpr tag_t smdp_signed2 = 0x30;
+inline constexpr tag_t smdp_signature2 = 0x5F37;
+inline constexpr tag_t hash_cc = 0x04;
+inline constexpr tag_t smdp_certificate = 0x30;
+} // namespace prepare_download_request
+
+/// EUICCSigned2 (§5.7.5).
+namespace euicc_signed2 {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t euicc_otpk = 0x5F49;
+inline constexpr tag_t hash_cc = 0x04;
+} // namespace euicc_signed2
+
+/// PrepareDownloadResponse `BF21` CHOICE (automatic tags).
+namespace prepare_download_response {
+inline constexpr tag_t download_response_ok = 0xA0;
+inline constexpr tag_t download_response_error = 0xA1;
+} // namespace prepare_download_response
+
+/// PrepareDownloadResponseOk.
+namespace prepare_download_response_ok {
+inline constexpr tag_t euicc_signed2 = 0x30;
+inline constexpr tag_t euicc_signature2 = 0x5F37;
+} // namespace prepare_download_response_ok
+
+/// PrepareDownloadResponseError: transactionId is tagged, so downloadErrorCode keeps INTEGER `02`.
+namespace prepare_download_response_error {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t download_error_code = 0x02;
+} // namespace prepare_download_response_error
+
+/// BoundProfilePackage `BF36` (§2.5.5, §5.5) and the segments of its SEQUENCE OFs.
+namespace bound_profile_package_fields {
+inline constexpr tag_t initialise_secure_channel_request = 0xBF23;
+inline constexpr tag_t first_sequence_of_87 = 0xA0;
+inline constexpr tag_t sequence_of_88 = 0xA1;
+inline constexpr tag_t second_sequence_of_87 = 0xA2;
+inline constexpr tag_t sequence_of_86 = 0xA3;
+inline constexpr tag_t segment_87 = 0x87;
+inline constexpr tag_t segment_88 = 0x88;
+inline constexpr tag_t segment_86 = 0x86;
+} // namespace bound_profile_package_fields
+
+/// InitialiseSecureChannelRequest `BF23` (§5.5.1): RemoteOpId ::= [2] INTEGER.
+namespace initialise_secure_channel_request {
+inline constexpr tag_t remote_op_id = 0x82;
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t control_ref_template = 0xA6;
+inline constexpr tag_t smdp_otpk = 0x5F49;
+inline constexpr tag_t smdp_sign = 0x5F37;
+} // namespace initialise_secure_channel_request
+
+/// ControlRefTemplate (inside `A6`).
+namespace control_ref_template_fields {
+inline constexpr tag_t key_type = 0x80;
+inline constexpr tag_t key_len = 0x81;
+inline constexpr tag_t host_id = 0x84;
+} // namespace control_ref_template_fields
+
+/// StoreMetadataRequest `BF25` (§5.5.3).
+namespace store_metadata_request {
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t service_provider_name = 0x91;
+inline constexpr tag_t profile_name = 0x92;
+inline constexpr tag_t icon_type = 0x93;
+inline constexpr tag_t icon = 0x94;
+inline constexpr tag_t profile_class = 0x95;
+inline constexpr tag_t notification_configuration_info = 0xB6;
+inline constexpr tag_t profile_owner = 0xB7;
+inline constexpr tag_t profile_policy_rules = 0x99;
+} // namespace store_metadata_request
+
+/// NotificationConfigurationInformation (a `30` inside `B6`, automatic tags).
+namespace notification_configuration_information {
+inline constexpr tag_t profile_management_operation = 0x80;
+inline constexpr tag_t notification_address = 0x81;
+} // namespace notification_configuration_information
+
+/// OperatorId (inside `B7`, automatic tags).
+namespace operator_id {
+inline constexpr tag_t mcc_mnc = 0x80;
+inline constexpr tag_t gid1 = 0x81;
+inline constexpr tag_t gid2 = 0x82;
+} // namespace operator_id
+
+/// ProfileInstallationResult `BF37` (§5.7.6).
+namespace profile_installation_result_fields {
+inline constexpr tag_t profile_installation_result_data = 0xBF27;
+inline constexpr tag_t euicc_sign_pir = 0x5F37;
+} // namespace profile_installation_result_fields
+
+/// ProfileInstallationResultData `BF27`: tagged components, so smdpOid keeps OBJECT IDENTIFIER `06`.
+namespace profile_installation_result_data_fields {
+inline constexpr tag_t transaction_id = 0x80;
+inline constexpr tag_t notification_metadata = 0xBF2F;
+inline constexpr tag_t smdp_oid = 0x06;
+inline constexpr tag_t final_result = 0xA2;
+} // namespace profile_installation_result_data_fields
+
+/// finalResult [2] CHOICE (automatic tags inside the explicit `A2`).
+namespace final_result {
+inline constexpr tag_t success_result = 0xA0;
+inline constexpr tag_t error_result = 0xA1;
+} // namespace final_result
+
+/// SuccessResult: aid is tagged, so simaResponse keeps OCTET STRING `04`.
+namespace success_result {
+inline constexpr tag_t aid = 0x4F;
+inline constexpr tag_t sima_response = 0x04;
+} // namespace success_result
+
+/// ErrorResult (automatic tags).
+namespace error_result {
+inline constexpr tag_t bpp_command_id = 0x80;
+inline constexpr tag_t error_reason = 0x81;
+inline constexpr tag_t sima_response = 0x82;
+} // namespace error_result
+
+/// NotificationMetadata `BF2F` (§5.7.9).
+namespace notification_metadata_fields {
+inline constexpr tag_t seq_number = 0x80;
+inline constexpr tag_t profile_management_operation = 0x81;
+inline constexpr tag_t notification_address = 0x0C;
+inline constexpr tag_t iccid = 0x5A;
+} // namespace notification_metadata_fields
+
+/// OtherSignedNotification `30` (§5.7.10): euiccNotificationSignature is tagged, so no automatic tags.
+namespace other_signed_notification {
+inline constexpr tag_t tbs_other_notification = 0xBF2F;
+inline constexpr tag_t euicc_notification_signature = 0x5F37;
+inline constexpr tag_t euicc_certificate = 0x30;
+inline constexpr tag_t eum_certificate = 0x30;
+} // namespace other_signed_notification
+
+/// ListNotificationRequest `BF28` (§5.7.9).
+namespace list_notification_request {
+inline constexpr tag_t profile_management_operation = 0x81;
+} // namespace list_notification_request
+
+/// ListNotificationResponse `BF28` CHOICE.
+namespace list_notification_response {
+inline constexpr tag_t notification_metadata_list = 0xA0;
+inline constexpr tag_t list_notifications_result_error = 0x81;
+} // namespace list_notification_response
+
+/// RetrieveNotificationsListRequest `BF2B` (§5.7.10): searchCriteria is an (explicit) `A0` CHOICE.
+namespace retrieve_notifications_list_request {
+inline constexpr tag_t search_criteria = 0xA0;
+inline constexpr tag_t seq_number = 0x80;
+inline constexpr tag_t profile_management_operation = 0x81;
+} // namespace retrieve_notifications_list_request
+
+/// RetrieveNotificationsListResponse `BF2B` CHOICE.
+namespace retrieve_notifications_list_response {
+inline constexpr tag_t notification_list = 0xA0;
+inline constexpr tag_t notifications_list_result_error = 0x81;
+} // namespace retrieve_notifications_list_response
+
+/// NotificationSentRequest / NotificationSentResponse `BF30` (§5.7.11).
+namespace notification_sent_request {
+inline constexpr tag_t seq_number = 0x80;
+} // namespace notification_sent_request
+namespace notification_sent_response {
+inline constexpr tag_t delete_notification_status = 0x80;
+} // namespace notification_sent_response
+
+/// ProfileInfo `E3` (§5.7.15).
+namespace profile_info_fields {
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t isdp_aid = 0x4F;
+inline constexpr tag_t profile_state = 0x9F70;
+inline constexpr tag_t profile_nickname = 0x90;
+inline constexpr tag_t service_provider_name = 0x91;
+inline constexpr tag_t profile_name = 0x92;
+inline constexpr tag_t icon_type = 0x93;
+inline constexpr tag_t icon = 0x94;
+inline constexpr tag_t profile_class = 0x95;
+inline constexpr tag_t notification_configuration_info = 0xB6;
+inline constexpr tag_t profile_owner = 0xB7;
+inline constexpr tag_t dp_proprietary_data = 0xB8;
+inline constexpr tag_t profile_policy_rules = 0x99;
+inline constexpr tag_t ref_ar_do = 0xBF76;
+} // namespace profile_info_fields
+
+/// ProfileInfoListRequest `BF2D` (§5.7.15): searchCriteria [0] CHOICE {4F | 5A | 95}, tagList `5C`.
+namespace profile_info_list_request {
+inline constexpr tag_t search_criteria = 0xA0;
+inline constexpr tag_t isdp_aid = 0x4F;
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t profile_class = 0x95;
+inline constexpr tag_t tag_list = 0x5C;
+} // namespace profile_info_list_request
+
+/// ProfileInfoListResponse `BF2D` CHOICE.
+namespace profile_info_list_response {
+inline constexpr tag_t profile_info_list_ok = 0xA0;
+inline constexpr tag_t profile_info_list_error = 0x81;
+} // namespace profile_info_list_response
+
 // (download and notification section ends)
 
 // ---- SAIP (TS.48 / SIMalliance eUICC Profile Package) Profile Element tags. ----------------------------------
@@ -208,39 +421,6 @@ inline constexpr tag_t reason = 0x82;
 
 } // namespace openrsp::rsp::tag
 
-namespace openrsp::rsp {
-
-/// NotificationEvent bits (profileManagementOperation), SGP.22 §5.6.
-enum class notification_event : unsigned { install = 0, enable = 1, disable = 2, del = 3 };
-
-/// ProfileInstallationResult errorReason values (SGP.22 §5.7.6).
-enum class install_error_reason : unsigned {
-    incorrect_input_values = 1,
-    invalid_signature = 2,
-    invalid_transaction_id = 3,
-    unsupported_crt_values = 4,
-    unsupported_remote_operation_type = 5,
-    unsupported_profile_class = 6,
-    scp03t_structure_error = 7,
-    scp03t_security_error = 8,
-    iccid_already_exists = 9,
-    insufficient_memory = 10,
-    interruption = 11,
-    pe_processing_error = 12,
-    data_mismatch = 13,
-    test_profile_invalid_naa_key = 14,
-    ppr_not_allowed = 15,
-    unknown = 127,
-};
-
-/// bppCommandId values.
-enum class bpp_command_id : unsigned {
-    initialise_secure_channel = 0,
-    configure_isdp = 1,
-    store_metadata = 2,
-    store_metadata2 = 3,
-    replace_session_keys = 4,
-    load_profile_elements = 5,
-};
-
-} // namespace openrsp::rsp
+// The code sets (notification_event, install_error_reason, bpp_command_id) live in install_codes.h; this include
+// keeps code that reaches them through tags.h compiling.
+#include "openrsp/rsp/install_codes.h"
