@@ -1,95 +1,14 @@
-// The HTTP edge (SGP.22 §6.5): routes ES9+, ES2+, /healthz and /metrics; one place turns results into
-// functionExecutionStatus and counts them.
+// The HTTP edge (SGP.22 §6.5): routes ES9+ and ES2+ through the route table (routes.cpp), serves /healthz and
+// /metrics; one place counts every call and writes the request log.
+#include "routes.h"
 #include "service_impl.h"
 
 #include "openrsp/http/message.h"
-#include "openrsp/rsp/tags.h"
-#include "openrsp/smdpp/es2p.h"
 #include "openrsp/smdpp/request_log.h"
-
-#include <cctype>
-#include <optional>
 
 namespace openrsp::smdpp {
 
 namespace {
-
-http::response json_response(std::string body)
-{
-    http::response r;
-    r.status = 200;
-    r.headers = {{"Content-Type", "application/json;charset=UTF-8"},
-                 {"X-Admin-Protocol", std::string(rsp::es9p::admin_protocol)}};
-    r.body = std::move(body);
-    return r;
-}
-
-http::response text_response(int status, std::string body)
-{
-    http::response r;
-    r.status = status;
-    r.headers = {{"Content-Type", "text/plain"}};
-    r.body = std::move(body);
-    return r;
-}
-
-http::response failure(call_outcome& out, const error& e)
-{
-    out.failed(e);
-    return json_response(rsp::es9p::failure_json(e));
-}
-
-template <class T, class F> http::response run(call_outcome& out, F&& f, const result<T>& parsed)
-{
-    if (!parsed) return failure(out, parsed.error());
-    auto r = f(*parsed);
-    if (!r) return failure(out, r.error());
-    return json_response(rsp::es9p::to_json(*r));
-}
-
-/// RFC 9110 §8.3.1: media types compare case-insensitively, and parameters (charset=UTF-8, as lpac and pySim send)
-/// follow a ';'. "application/jsonx" is not JSON.
-bool is_json_content_type(std::string_view v)
-{
-    constexpr std::string_view json = "application/json";
-    if (v.size() < json.size()) return false;
-    for (std::size_t i = 0; i < json.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(v[i])) != json[i]) return false;
-    const std::string_view rest = v.substr(json.size());
-    return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
-}
-
-/// SGP.22 §6.5.1: requests carry `X-Admin-Protocol: gsma/rsp/v<x.y.z>`. Any 2.x is served (lpac sends v2.2.2, pySim
-/// v2.5.0; the JSON binding is the same); a missing header (1.3.2 / 2.2), a malformed one (2.1) or another major
-/// version (3.1) is refused before the body is looked at.
-std::optional<error> check_admin_protocol(std::string_view v)
-{
-    if (v.empty()) return error::rsp("1.3.2", "2.2", "the X-Admin-Protocol header is missing");
-    constexpr std::string_view prefix = "gsma/rsp/v";
-    if (!v.starts_with(prefix)) return error::rsp("1.3.2", "2.1", "X-Admin-Protocol must be gsma/rsp/v<x.y.z>");
-    const std::string_view version = v.substr(prefix.size());
-    const auto dot = version.find('.');
-    const std::string_view major = version.substr(0, dot);
-    if (dot == std::string_view::npos || major.empty() ||
-        major.find_first_not_of("0123456789") != std::string_view::npos)
-        return error::rsp("1.3.2", "2.1", "X-Admin-Protocol must be gsma/rsp/v<x.y.z>");
-    if (major != "2")
-        return error::rsp("1.3.2", "3.1",
-                          "protocol version " + std::string(version) + " is not supported; this SM-DP+ speaks 2.x");
-    return std::nullopt;
-}
-
-// The transactionId inside a ProfileInstallationResult (BF37 { BF27 { 80 tid ... } ... }), for the request log;
-// empty for other notifications (they belong to no session) or anything unreadable.
-std::string installation_result_tid(byte_view notification)
-{
-    auto outer = der::parse_one(notification);
-    if (!outer || outer->tag != rsp::tag::profile_installation_result) return {};
-    auto data = der::reader(outer->value).find(rsp::tag::profile_installation_result_data);
-    if (!data) return {};
-    auto tid = der::reader(data->value).find(0x80);
-    return tid ? to_hex(tid->value, true) : std::string();
-}
 
 // Every state of each family is written, zeros included, so dashboards see a series from the start.
 void render_gauges(std::string& body, const store::inventory_gauges& g)
@@ -126,70 +45,6 @@ std::string_view path_of(std::string_view target)
 }
 
 } // namespace
-
-http::response service::impl::handle_es9p(service& self, const http::request& req, call_outcome& out)
-{
-    namespace es9p = rsp::es9p;
-    const std::string_view function = path_of(req.target).substr(es9p::path_prefix.size());
-    out.function = function_from_name(function);
-    if (out.function > function_id::cancel_session) out.function = function_id::other;
-    if (req.method != "POST") {
-        http::response r = text_response(405, "ES9+ functions take POST\n");
-        r.headers.push_back({"Allow", "POST"});
-        out.failed(error::rsp("1.3.1", "2.1", "not a POST"));
-        return r;
-    }
-    if (!is_json_content_type(req.header("Content-Type")))
-        return failure(out, error::rsp("1.2.1", "2.1", "Content-Type must be application/json"));
-    if (auto bad = check_admin_protocol(req.header("X-Admin-Protocol"))) return failure(out, *bad);
-
-    switch (out.function) {
-    case function_id::initiate_authentication:
-        return run(
-            out,
-            [&](const auto& m) {
-                auto r = self.initiate_authentication(m);
-                if (r) out.transaction_id = r->transaction_id;
-                return r;
-            },
-            es9p::parse_initiate_authentication_request(req.body));
-    case function_id::authenticate_client:
-        return run(
-            out,
-            [&](const auto& m) {
-                out.transaction_id = normalize_tid(m.transaction_id);
-                return self.authenticate_client(m);
-            },
-            es9p::parse_authenticate_client_request(req.body));
-    case function_id::get_bound_profile_package:
-        return run(
-            out,
-            [&](const auto& m) {
-                out.transaction_id = normalize_tid(m.transaction_id);
-                return self.get_bound_profile_package(m);
-            },
-            es9p::parse_get_bound_profile_package_request(req.body));
-    case function_id::handle_notification: {
-        auto parsed = es9p::parse_handle_notification_request(req.body);
-        if (parsed) out.transaction_id = installation_result_tid(parsed->pending_notification);
-        auto r = parsed ? self.handle_notification(*parsed) : result<void>(parsed.take_error());
-        if (!r) return failure(out, r.error());
-        http::response ok_response; // SGP.22 §6.5.2.4: no content on success
-        ok_response.status = 204;
-        ok_response.headers = {{"X-Admin-Protocol", std::string(es9p::admin_protocol)}};
-        return ok_response;
-    }
-    case function_id::cancel_session: {
-        auto parsed = es9p::parse_cancel_session_request(req.body);
-        if (parsed) out.transaction_id = normalize_tid(parsed->transaction_id);
-        auto r = parsed ? self.cancel_session(*parsed) : result<void>(parsed.take_error());
-        if (!r) return failure(out, r.error());
-        return json_response(es9p::success_header_only(normalize_tid(parsed->transaction_id)));
-    }
-    default:
-        return failure(out, error::rsp("1.6", "3.1", "unknown ES9+ function"));
-    }
-}
 
 std::optional<store::inventory_gauges> service::impl::gauges()
 {
@@ -243,18 +98,21 @@ http::response service::handle_http(const http::request& req)
     if (path == "/healthz") return m.health();
     if (path == "/metrics") return m.render_metrics();
 
-    const bool es9p = path.starts_with(rsp::es9p::path_prefix);
-    if (!es9p && !path.starts_with(es2p::path_prefix)) return text_response(404, "not an ES9+ or ES2+ path\n");
+    const auto iface = interface_of(path);
+    if (!iface) return text_response(404, "not an ES9+ or ES2+ path\n");
     const auto start = std::chrono::steady_clock::now();
     call_outcome out;
-    http::response r = es9p ? m.handle_es9p(*this, req, out) : m.handle_es2p(req, out);
+    // A name no row of this interface serves is still answered by the interface's edge, and counted as "other".
+    out.function = find_route(*iface, path.substr(path_prefix(*iface).size()));
+    route_call call{*this, m.inventory, req, out};
+    http::response r = *iface == interface::es9p ? m.handle_es9p(call) : m.handle_es2p(call);
     const auto took = std::chrono::steady_clock::now() - start;
-    m.telemetry.observe(out.function, out.failure == nullptr, took);
+    m.telemetry.observe(route_index(out.function), out.failure == nullptr, took);
     if (out.failure != nullptr && out.failure->has_codes())
         m.telemetry.count_error(out.failure->subject, out.failure->reason);
     if (m.cfg.log) {
         request_log_entry e;
-        e.function = out.function == function_id::other ? std::string_view("other") : to_label(out.function);
+        e.function = route_label(out.function);
         e.transaction_id = out.transaction_id;
         e.operator_id = out.operator_id;
         e.success = out.failure == nullptr;
@@ -264,8 +122,7 @@ http::response service::handle_http(const http::request& req)
             e.message = out.failure->message;
         }
         e.http_status = r.status;
-        e.duration_us =
-            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+        e.duration_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
         e.remote_address = req.remote_address;
         e.bytes_in = req.body.size();
         e.bytes_out = r.body.size();

@@ -7,13 +7,6 @@ namespace openrsp::smdpp {
 
 namespace {
 
-constexpr std::array<std::string_view, static_cast<std::size_t>(function_id::count)> labels{
-    "initiateAuthentication", "authenticateClient",
-    "getBoundProfilePackage", "handleNotification",
-    "cancelSession",          "downloadOrder",
-    "confirmOrder",           "cancelOrder",
-    "releaseProfile",         "other"};
-
 void append_seconds(std::string& out, std::uint64_t us)
 {
     char buf[32];
@@ -38,21 +31,14 @@ std::string escaped(std::string_view v)
 
 } // namespace
 
-std::string_view to_label(function_id f)
+metrics::metrics(std::vector<std::string> function_labels)
+    : m_labels(std::move(function_labels)), m_functions(m_labels.size())
 {
-    return labels[static_cast<std::size_t>(f)];
 }
 
-function_id function_from_name(std::string_view name)
+void metrics::observe(std::size_t function, bool success, std::chrono::steady_clock::duration latency)
 {
-    for (std::size_t i = 0; i + 1 < labels.size(); ++i)
-        if (labels[i] == name) return static_cast<function_id>(i);
-    return function_id::other;
-}
-
-void metrics::observe(function_id f, bool success, std::chrono::steady_clock::duration latency)
-{
-    auto& m = m_functions[static_cast<std::size_t>(f)];
+    auto& m = m_functions[function];
     (success ? m.success : m.failed).fetch_add(1, std::memory_order_relaxed);
     const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
     m.sum_us.fetch_add(us, std::memory_order_relaxed);
@@ -82,7 +68,7 @@ void metrics::render(std::string& out) const
         for (auto [status, value] : {std::pair{"Executed-Success", m.success.load(std::memory_order_relaxed)},
                                      std::pair{"Failed", m.failed.load(std::memory_order_relaxed)}}) {
             out += "openrsp_smdpp_requests_total{function=\"";
-            out += labels[i];
+            out += m_labels[i];
             out += "\",status=\"";
             out += status;
             out += "\"} " + std::to_string(value) + "\n";
@@ -100,7 +86,7 @@ void metrics::render(std::string& out) const
            "# TYPE openrsp_smdpp_request_duration_seconds histogram\n";
     for (std::size_t i = 0; i < m_functions.size(); ++i) {
         const auto& m = m_functions[i];
-        const std::string fn = "function=\"" + std::string(labels[i]) + "\"";
+        const std::string fn = "function=\"" + m_labels[i] + "\"";
         std::uint64_t cumulative = 0;
         for (std::size_t b = 0; b < m.buckets.size(); ++b) {
             cumulative += m.buckets[b].load(std::memory_order_relaxed);

@@ -1,3 +1,5 @@
+// The RSP session kept between ES9+ calls (SGP.22 §3.1.3): its serialized form in the store, and the certificate set
+// it was started with.
 #include "service_impl.h"
 
 #include <algorithm>
@@ -59,15 +61,9 @@ result<rsp_session> rsp_session::deserialize(byte_view data)
 std::string normalize_tid(std::string_view tid_hex)
 {
     std::string out(tid_hex);
-    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
-}
-
-const crypto::certificate* service::impl::find_ci(byte_view ski) const
-{
-    for (const auto& ci : creds.cis)
-        if (std::equal(ci.subject_key_id().begin(), ci.subject_key_id().end(), ski.begin(), ski.end())) return &ci;
-    return nullptr;
 }
 
 const certificate_set* service::impl::find_set(byte_view ci_pkid) const
@@ -85,29 +81,6 @@ result<const certificate_set*> service::impl::session_set(const rsp_session& s) 
     if (set == nullptr)
         return fail("8.8", "4.2", "this node does not hold the certificate set the session started with");
     return set;
-}
-
-result<void> service::impl::check_revocation(const crypto::certificate& euicc, const crypto::certificate& eum) const
-{
-    const revocation& r = creds.revoked;
-    if (r.empty()) return ok();
-    auto listed = [&r](const crypto::certificate& c) {
-        return std::ranges::find(r.serials, c.serial_number()) != r.serials.end();
-    };
-    auto on_crl_of = [&r](const crypto::certificate& c, const crypto::certificate& issuer) {
-        for (const auto& crl : r.crls)
-            if (crl.authority_key_id() == issuer.subject_key_id() && crl.revokes(c.serial_number()) &&
-                crl.signed_by(issuer))
-                return true;
-        return false;
-    };
-    const crypto::certificate* ci = find_ci(eum.authority_key_id());
-    if (listed(eum) || (ci != nullptr && on_crl_of(eum, *ci)))
-        return fail("8.1.2", "6.1", "the EUM certificate has been revoked");
-    if (std::ranges::find(r.eids, euicc.subject_serial_number()) != r.eids.end() || listed(euicc) ||
-        on_crl_of(euicc, eum))
-        return fail("8.1.3", "6.1", "the eUICC certificate has been revoked");
-    return ok();
 }
 
 result<rsp_session> service::impl::load_session(std::string_view tid_hex)

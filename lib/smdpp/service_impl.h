@@ -1,10 +1,11 @@
 #pragma once
-// Private to lib/smdpp: the state shared by the ES9+ function files.
+// Private to lib/smdpp: the state shared by the ES9+ and ES2+ function files (built in service.cpp).
 
 #include "metrics.h"
 
 #include "openrsp/der/der.h"
 #include "openrsp/http/message.h"
+#include "openrsp/rsp/tags.h"
 #include "openrsp/smdpp/smdpp.h"
 
 #include <atomic>
@@ -32,12 +33,15 @@ struct rsp_session {
     static result<rsp_session> deserialize(byte_view data);
 };
 
-/// What one HTTP call ran and how it ended, for /metrics.
+struct route;
+struct route_call;
+
+/// What one HTTP call ran and how it ended, for /metrics and the request log.
 struct call_outcome {
-    function_id function = function_id::other;
-    std::string transaction_id; ///< for the request log, when the call names one
-    std::string operator_id;    ///< ES2+ caller, once authenticated
-    const error* failure = nullptr; ///< null on success
+    const route* function = nullptr; ///< the row of the route table the path names; null: "other"
+    std::string transaction_id;      ///< for the request log, when the call names one
+    std::string operator_id;         ///< ES2+ caller, once authenticated
+    const error* failure = nullptr;  ///< null on success
     error failure_storage;
     void failed(const error& e)
     {
@@ -71,7 +75,7 @@ struct service::impl {
     std::map<bytes, crypto::certificate> verified_eums;
     result<crypto::certificate> parse_certificate(byte_view der);
 
-    impl(config c, server_credentials cr, store::inventory& inv) : cfg(std::move(c)), creds(std::move(cr)), inventory(inv) {}
+    impl(config c, server_credentials cr, store::inventory& inv);
 
     [[nodiscard]] std::int64_t now() const { return cfg.now(); }
     /// An ES2+ progress event for `iccid` at `point`, its id stable for the `occasion` (transaction id...).
@@ -96,8 +100,10 @@ struct service::impl {
     /// SGP.22 codes on failure.
     result<crypto::certificate> verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid);
 
-    http::response handle_es9p(service& self, const http::request& req, call_outcome& out);
-    http::response handle_es2p(const http::request& req, call_outcome& out);
+    /// The interface edges (es9p/endpoint.cpp, es2p/endpoint.cpp): checks common to an interface's functions, then
+    /// the route's handler.
+    http::response handle_es9p(route_call& call);
+    http::response handle_es2p(route_call& call);
     http::response health();
     http::response render_metrics();
 
@@ -107,5 +113,11 @@ struct service::impl {
 
 /// Upper-case hex of a transaction id, the form sessions are stored under.
 std::string normalize_tid(std::string_view tid_hex);
+
+/// A signature as the ES9+ messages carry it: the whole 5F37 TLV (serverSignature1, smdpSignature2).
+inline bytes signature_tlv(byte_view raw)
+{
+    return der::encode(rsp::tag::signature, raw);
+}
 
 } // namespace openrsp::smdpp
