@@ -415,6 +415,16 @@ inline constexpr tag_t profile_info_list_error = 0x81;
 
 // (download and notification section ends)
 
+// ---- ES10a/b/c requests and answers the eUICC and the LPA exchange beyond the messages above (GetEUICCChallenge,
+// GetEID, GetEuiccConfiguredAddresses, SetDefaultDpAddress, Enable/Disable/DeleteProfile, SetNickname,
+// eUICCMemoryReset, GetRAT): one nested namespace per ASN.1 type. -------------------------------------------------
+
+// (ES10 management section ends)
+
+// ---- Tags the SM-DP+ needs beyond the messages above (its own serialized session record, ES2+ helpers). -------
+
+// (SM-DP+ section ends)
+
 // ---- SAIP (TS.48 / SIMalliance eUICC Profile Package) Profile Element tags. ----------------------------------
 
 // (SAIP section ends)
