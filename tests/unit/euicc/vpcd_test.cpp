@@ -2,7 +2,7 @@
 // closed on reset, and a clean end when the driver hangs up or the caller stops it.
 #include "openrsp/euicc/vpcd.h"
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include <gtest/gtest.h>
 

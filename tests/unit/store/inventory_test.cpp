@@ -2,7 +2,7 @@
 /// \brief One inventory suite, every case run on SQLite and on PostgreSQL: the backends must be
 /// indistinguishable to the SM-DP+.
 
-#include "store_backends.h"
+#include "support/store_backends.h"
 
 #include "openrsp/store/store.h"
 
