@@ -1,9 +1,22 @@
 // openrsp: one command line for every party of SGP.22 consumer RSP.
 #include "cmd/common.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
+
+// Both come from apps/openrsp/CMakeLists.txt: the project version, and the commit the build was configured from
+// (empty outside a git checkout).
+#ifndef OPENRSP_VERSION
+#define OPENRSP_VERSION "unknown"
+#endif
+#ifndef OPENRSP_GIT_COMMIT
+#define OPENRSP_GIT_COMMIT ""
+#endif
 
 namespace openrsp::cli {
 
@@ -16,18 +29,38 @@ result<std::string> read_text_file(const std::string& path)
     return ss.str();
 }
 
+namespace {
+
+/// "openrsp 0.1.0 (git 0123456789ab)" and, on a second line, the OpenSSL library actually loaded (which may be a
+/// newer 3.x than the headers the build saw).
+std::string version_text()
+{
+    std::string text = "openrsp " OPENRSP_VERSION;
+    if (!std::string_view(OPENRSP_GIT_COMMIT).empty()) text += " (git " OPENRSP_GIT_COMMIT ")";
+    text += '\n';
+    text += OpenSSL_version(OPENSSL_VERSION);
+    return text;
+}
+
+} // namespace
+
 } // namespace openrsp::cli
 
 int main(int argc, char** argv)
 {
     CLI::App app{"OpenRSP: GSMA SGP.22 consumer eSIM remote provisioning (LPA, SM-DP+, virtual eUICC)"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", openrsp::cli::version_text,
+                         "Print the version, git commit and OpenSSL, then exit");
     openrsp::cli::register_pki(app);
     openrsp::cli::register_euicc(app);
     openrsp::cli::register_smdpp(app);
     openrsp::cli::register_lpa(app);
     openrsp::cli::register_netsim(app);
     openrsp::cli::register_demo(app);
+    app.add_subcommand("version", "Print the version, git commit and OpenSSL (same as --version)")->callback([] {
+        std::puts(openrsp::cli::version_text().c_str());
+    });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -261,7 +261,10 @@ result<std::string> decode_oid(byte_view value)
             out = std::to_string(top) + "." + std::to_string(arc - 40 * top);
             first = false;
         } else {
-            out += "." + std::to_string(arc);
+            // Two appends rather than `"." + std::to_string(arc)`: GCC 12 -O3 reports a bogus -Wrestrict inside
+            // libstdc++'s operator+(const char*, string&&) (GCC bug 105329).
+            out += '.';
+            out += std::to_string(arc);
         }
     }
     return out;

@@ -13,7 +13,7 @@
 ///    with bit6 set too, len is two bytes (big endian), so whole BPP segments and BF38 requests fit.
 /// Each input starts from a fresh copy of a prepared eUICC file, so runs are independent and reproducible.
 
-#include "../unit/euicc/test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

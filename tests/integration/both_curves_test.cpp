@@ -1,7 +1,7 @@
 // Both curves end to end over real HTTPS: one SM-DP+ holding a NIST P-256 and a brainpoolP256r1 certificate set
 // (`pki init --curve both`) serves a NIST eUICC, a brainpool eUICC and an eUICC holding both identities through the
 // LPA; TLS also runs on a brainpool DPtls; an expired DPtls is refused by the LPA before any ES9+ call.
-#include "../support/parties.h"
+#include "support/parties.h"
 
 #include "openrsp/lpa/download.h"
 #include "openrsp/pki/pki.h"

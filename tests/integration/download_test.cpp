@@ -1,11 +1,11 @@
 // The whole activation over real HTTPS on loopback: SM-DP+ (SQLite), LPA and virtual eUICC in one process,
 // talking ES9+ JSON over TLS and ES10 DER in STORE DATA APDUs.
-#include "../support/parties.h"
 #include "openrsp/crypto/ec.h"
 #include "openrsp/lpa/download.h"
 #include "openrsp/netsim/netsim.h"
 #include "openrsp/pki/pki.h"
 #include "openrsp/qr/qr.h"
+#include "support/parties.h"
 
 #include <gtest/gtest.h>
 

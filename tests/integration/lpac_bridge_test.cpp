@@ -2,9 +2,9 @@
 // the bridge against a stand-in for lpac (a shell script speaking its stdio APDU protocol), the HTTPS server
 // against libcurl offering HTTP/2 like lpac's curl driver does, and, when OPENRSP_LPAC names an lpac binary
 // built outside the tree, a whole lpac session (chip info, download, enable, notifications, delete).
-#include "../support/process.h"
 #include "openrsp/http/server.h"
 #include "openrsp/pki/pki.h"
+#include "support/process.h"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>

@@ -5,13 +5,13 @@
 // Needs pcscd running with vsmartcard-vpcd (scripts/test.sh starts it and sets OPENRSP_TEST_PCSC=1). Without
 // OPENRSP_TEST_PCSC the test is skipped; with OPENRSP_REQUIRE_PCSC=1 a missing setup is a failure instead.
 // The vpcd slot holds one card: CMake gives these tests a RESOURCE_LOCK so parallel ctest runs them one at a time.
-#include "../support/parties.h"
-#include "../support/process.h"
 #include "openrsp/crypto/x509.h"
 #include "openrsp/euicc/vpcd.h"
 #include "openrsp/lpa/download.h"
 #include "openrsp/lpa/pcsc_transport.h"
 #include "openrsp/pki/pki.h"
+#include "support/parties.h"
+#include "support/process.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

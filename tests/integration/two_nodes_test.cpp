@@ -7,8 +7,8 @@
 //
 // Needs OPENRSP_TEST_POSTGRES_URL (a role that may CREATE DATABASE); without it the test is skipped, or fails
 // when OPENRSP_REQUIRE_POSTGRES=1 (as the store suite does).
-#include "../support/parties.h"
-#include "../unit/store/store_backends.h"
+#include "support/parties.h"
+#include "support/store_backends.h"
 
 #include "openrsp/crypto/ec.h"
 #include "openrsp/euicc/virtual_euicc.h"

@@ -1,4 +1,4 @@
-#include "parties.h"
+#include "support/parties.h"
 
 #include "openrsp/pki/pki.h"
 

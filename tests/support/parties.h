@@ -4,7 +4,7 @@
 /// `pki::init`, virtual eUICC files provisioned from it, and our SM-DP+ (SQLite inventory) behind our HTTPS server
 /// on loopback. Plain results, no gtest: each fixture decides how a failed setup fails its test.
 
-#include "files.h"
+#include "support/files.h"
 
 #include "openrsp/core/result.h"
 #include "openrsp/euicc/virtual_euicc.h"

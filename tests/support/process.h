@@ -3,7 +3,7 @@
 /// \brief Running a command line as a child the way a person's shell runs it (tests of the `openrsp` CLI and of
 /// lpac): stdin from /dev/null unless the command says otherwise, stdout and stderr captured. Header-only.
 
-#include "files.h"
+#include "support/files.h"
 
 #include <cstdlib>
 #include <filesystem>

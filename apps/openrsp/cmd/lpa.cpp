@@ -44,7 +44,7 @@ void add_http_options(CLI::App* cmd, http_args& a, bool notify)
 
 void add_json_option(CLI::App* cmd, bool& json)
 {
-    cmd->add_flag("--json", json, "Print one JSON object (fields in README.md, section LPA command line)");
+    cmd->add_flag("--json", json, "Print one JSON object (fields in docs/lpa.md)");
 }
 
 card open_card(const card_args& a)

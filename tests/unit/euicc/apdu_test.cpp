@@ -1,6 +1,6 @@
 /// APDU front end: logical channels, SELECT, STORE DATA framing (SGP.22 §5.7.2), GET RESPONSE chaining.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -8,7 +8,7 @@
 ///   nickname ICCID TEXT | remove-notification SEQ | memory-reset
 /// Exit status: 0 the card reported success, 3 it reported an error, 2 bad usage or the file did not open.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -4,7 +4,7 @@
 /// open and hold either exactly the state before the operation or exactly the state after it.
 /// OPENRSP_EUICC_CRASH_LONG=1 multiplies the random kills (minutes instead of seconds).
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -2,7 +2,7 @@
 /// on brainpoolP256r1 while the CI it chains to (and the eUICC's verification key set) is NIST P-256. pki::init
 /// never makes such a certificate, so this test issues one with OpenSSL directly.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

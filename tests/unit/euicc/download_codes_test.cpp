@@ -1,7 +1,7 @@
 /// One test per result code of the ES10b download functions (SGP.22 §5.7.13 AuthenticateServer, §5.7.5
 /// PrepareDownload, §5.7.14 CancelSession, §5.7.6 LoadBoundProfilePackage errorReason), named after the code.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -1,6 +1,6 @@
 /// ES10b download sequence against a test SM-DP+ with real crypto (SGP.22 §3.1.3, §5.7.13, §5.7.5, §5.7.6).
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

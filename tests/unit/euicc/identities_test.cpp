@@ -3,7 +3,7 @@
 /// (PrepareDownload, the installation result) stays with it. Also: expired SM-DP+ certificates are refused
 /// (invalidCertificate), and single-identity files keep their old form.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -1,7 +1,7 @@
 /// Loadable identities: the public SGP.26 test eUICC (NIST P-256) as the card's own chain, so the virtual eUICC
 /// works with SM-DP+ servers that trust the GSMA test CI (issue 3; SGP.26 test certificates, facts §7.3).
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -1,7 +1,7 @@
 /// lpac stdio APDU driver protocol: the exact lines lpac 2.3 writes with LPAC_APDU=stdio (lpac
 /// driver/apdu/stdio.c json_request) and the replies it parses (json_response), against a real virtual eUICC.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/euicc/lpac_stdio.h"
 

@@ -1,6 +1,6 @@
 /// ES10c local profile management and ES10b notifications (SGP.22 §5.7.9-§5.7.11, §5.7.15-§5.7.21).
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

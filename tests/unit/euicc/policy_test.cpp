@@ -2,7 +2,7 @@
 /// Profile Policy Rules it authorises (§2.9), capacity settings and the one-enabled-profile rule.
 /// Test names carry the SGP.22 code name and value.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "../../../lib/euicc/euicc_impl.h" // detail::ppr_allowed, the RAT matching rule itself
 #include "openrsp/rsp/tags.h"

@@ -1,6 +1,6 @@
 /// The eUICC file: create/open rules, persistence across reopen, crash safety of the atomic replace.
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // closed on reset, and a clean end when the driver hangs up or the caller stops it.
 #include "openrsp/euicc/vpcd.h"
 
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include <gtest/gtest.h>
 
@@ -54,7 +54,12 @@ public:
 
     static bytes frame(byte_view payload)
     {
-        bytes out{static_cast<std::uint8_t>(payload.size() >> 8), static_cast<std::uint8_t>(payload.size())};
+        // Reserved up front rather than a two-byte initializer list grown by append: that growth path draws a bogus
+        // GCC 12 -O3 -Warray-bounds from libstdc++'s vector (GCC bug 107852).
+        bytes out;
+        out.reserve(2 + payload.size());
+        out.push_back(static_cast<std::uint8_t>(payload.size() >> 8));
+        out.push_back(static_cast<std::uint8_t>(payload.size()));
         append(out, payload);
         return out;
     }
@@ -104,7 +109,12 @@ const bytes get_eid_request{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A}; // GetEuiccData
 /// STORE DATA is a GlobalPlatform command: CLA 0x80 plus the channel.
 bytes store_data(std::uint8_t cla, byte_view data)
 {
-    bytes apdu{cla, 0xE2, 0x91, 0x00, static_cast<std::uint8_t>(data.size())};
+    // Header and data in one allocation (see frame() on GCC bug 107852).
+    bytes apdu;
+    apdu.reserve(5 + data.size());
+    for (std::uint8_t b : {cla, std::uint8_t{0xE2}, std::uint8_t{0x91}, std::uint8_t{0x00}})
+        apdu.push_back(b);
+    apdu.push_back(static_cast<std::uint8_t>(data.size()));
     append(apdu, data);
     return apdu;
 }

@@ -1,6 +1,6 @@
 #include "openrsp/http/http.h"
 
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <gtest/gtest.h>
 

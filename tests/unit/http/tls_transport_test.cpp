@@ -4,7 +4,7 @@
 
 #include "openrsp/http/http.h"
 
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,15 @@
 // `openrsp lpa ...` run as a person or a script runs it (a child process, stdin not a terminal), against our
 // SM-DP+ on loopback and a virtual eUICC file: --json objects, exit codes 0/1/2, and that refusals change nothing.
+// Also `openrsp --version`, the one CLI output a bug report quotes.
 #include "lpa_fixture.h"
 
-#include "../../support/process.h"
+#include "support/process.h"
 
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <string>
 
 using namespace openrsp;
 using openrsp::lpa::test::slurp;
@@ -258,4 +263,23 @@ TEST_F(cli, profile_and_notification_verbs_run_through_a_stdio_card)
     ASSERT_TRUE(chip);
     ASSERT_EQ((*chip)->profiles().size(), 1u);
     EXPECT_TRUE((*chip)->profiles()[0].enabled);
+}
+
+TEST(cli_version, version_flag_and_verb_print_version_commit_and_openssl)
+{
+    // "openrsp X.Y.Z" with " (git HASH)" when the build was configured from a git checkout, then the OpenSSL library
+    // loaded at run time; the flag and the verb print the same.
+    std::string version = OPENRSP_VERSION, escaped;
+    for (char c : version)
+        escaped += c == '.' ? std::string("\\.") : std::string(1, c);
+    const std::regex format("openrsp " + escaped + "( \\(git [0-9a-f]{7,40}\\))?\nOpenSSL 3\\.[0-9]+\\.[^\n]*\n");
+    const auto dir = openrsp::test::make_temp_dir("openrsp-cli-version");
+    const auto flag = openrsp::test::run_shell(dir, shell_quote(OPENRSP_CLI) + " --version < /dev/null");
+    const auto verb = openrsp::test::run_shell(dir, shell_quote(OPENRSP_CLI) + " version < /dev/null");
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(flag.code, 0) << flag.err;
+    EXPECT_TRUE(std::regex_match(flag.out, format)) << flag.out;
+    EXPECT_TRUE(flag.err.empty()) << flag.err;
+    ASSERT_EQ(verb.code, 0) << verb.err;
+    EXPECT_EQ(verb.out, flag.out);
 }

@@ -3,7 +3,7 @@
 // behind our HTTPS server on loopback, and a virtual eUICC file. Every ES9+ request passes a hook first, so tests can
 // watch (cancelSession reasons) or delay (timeouts) what the LPA sends.
 
-#include "../../support/parties.h"
+#include "support/parties.h"
 
 #include "openrsp/crypto/ec.h"
 #include "openrsp/lpa/download.h"

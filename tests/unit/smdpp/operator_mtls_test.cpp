@@ -7,7 +7,7 @@
 
 #include "smdpp_fixture.h"
 
-#include "../http/test_certs.h"
+#include "support/test_certs.h"
 
 #include "openrsp/http/http.h"
 #include "openrsp/rsp/es9p.h"

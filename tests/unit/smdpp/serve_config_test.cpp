@@ -1,7 +1,7 @@
 // `openrsp smdpp serve --config FILE.toml` run as an operator runs it: the file alone, flags over the file, refusals
 // that name the key and line before anything starts, and the shipped example staying loadable. --check-config prints
 // the options in effect as TOML, which these tests read back with toml++.
-#include "../../support/process.h"
+#include "support/process.h"
 
 #include <gtest/gtest.h>
 #include <toml++/toml.h>

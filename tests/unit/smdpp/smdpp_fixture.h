@@ -4,7 +4,7 @@
 /// PostgreSQL (as the store suite does), an smdpp::service on it, and a virtual eUICC that the tests drive step
 /// by step (ES10 through es10_client, ES9+ by calling the service directly), so each rule can be hit exactly.
 
-#include "../store/store_backends.h"
+#include "support/store_backends.h"
 
 #include "openrsp/crypto/ec.h"
 #include "openrsp/euicc/virtual_euicc.h"

@@ -2,7 +2,7 @@
 /// \brief Bulk import, metrics gauges and the re-download policy in the store, every case on SQLite and
 /// PostgreSQL.
 
-#include "store_backends.h"
+#include "support/store_backends.h"
 
 #include "openrsp/store/store.h"
 

@@ -2,7 +2,7 @@
 /// \brief One inventory suite, every case run on SQLite and on PostgreSQL: the backends must be
 /// indistinguishable to the SM-DP+.
 
-#include "store_backends.h"
+#include "support/store_backends.h"
 
 #include "openrsp/store/store.h"
 
@@ -244,7 +244,9 @@ TEST_P(inventory_test, matching_id_is_consumed_once_across_separate_connections)
             auto& inv = *handles[static_cast<std::size_t>(n)];
             start.arrive_and_wait();
             for (int a = 0; a < attempts_per_node; ++a) {
-                const std::string tid = "N" + std::to_string(n) + "A" + std::to_string(a);
+                // Appended, not `"N" + std::to_string(n)`: GCC 12 -O3 reports a bogus -Wrestrict there (bug 105329).
+                const std::string tid =
+                    std::string("N").append(std::to_string(n)).append("A").append(std::to_string(a));
                 auto found = inv.find_by_matching_id("RACE-ONE");
                 if (!found || !*found) {
                     ++errors;

@@ -2,7 +2,7 @@
 /// \brief What only the PostgreSQL backend has: URL handling, error sentences, the connection pool,
 /// reconnecting after the server cut connections, and schema versioning.
 
-#include "store_backends.h"
+#include "support/store_backends.h"
 
 #include "openrsp/store/store.h"
 

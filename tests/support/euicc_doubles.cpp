@@ -1,4 +1,4 @@
-#include "test_support.h"
+#include "support/euicc_doubles.h"
 
 #include "openrsp/rsp/tags.h"
 

@@ -1,4 +1,4 @@
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
