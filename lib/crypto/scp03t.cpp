@@ -2,6 +2,7 @@
 
 #include "openrsp/crypto/symmetric.h"
 #include "openrsp/der/der.h"
+#include "openrsp/der/tags.h"
 
 #include <openssl/crypto.h>
 
@@ -40,7 +41,8 @@ result<segment_parts> split_segment(byte_view segment_tlv, std::initializer_list
     auto t = der::parse_one(segment_tlv);
     if (!t) return fail("The SCP03t segment is not a well-formed TLV: " + t.error().message);
     bool tag_ok = false;
-    for (der::tag_t a : allowed) tag_ok = tag_ok || t->tag == a;
+    for (der::tag_t a : allowed)
+        tag_ok = tag_ok || t->tag == a;
     if (!tag_ok) return fail("The SCP03t segment has an unexpected tag.");
     if (t->value.size() < mac_len) return fail("The SCP03t segment is too short to carry a MAC.");
     segment_parts p;
@@ -86,7 +88,8 @@ namespace {
 result<block16> make_icv(const bytes& s_enc, std::uint32_t counter)
 {
     block16 ctr{};
-    for (std::size_t i = 0; i < 4; ++i) ctr[block - 1 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+    for (std::size_t i = 0; i < 4; ++i)
+        ctr[block - 1 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
     return aes128_encrypt_block(s_enc, ctr);
 }
 
@@ -112,7 +115,8 @@ bytes segment_header(std::uint8_t tag, std::size_t payload_size)
 
 result<bytes> scp03t_channel::wrap_encrypted(std::uint8_t tag, byte_view plaintext)
 {
-    if (tag != 0x86 && tag != 0x87) return fail("An encrypted SCP03t segment must use tag 86 or 87.");
+    if (tag != der::tag::scp03t::segment_86 && tag != der::tag::scp03t::segment_87)
+        return fail("An encrypted SCP03t segment must use tag 86 or 87.");
     if (plaintext.size() > max_encrypted_segment_plaintext)
         return fail("The plaintext is too long for one encrypted SCP03t segment (at most 1007 bytes).");
     if (!valid_keys(m_keys)) return fail("The SCP03t keys must be 16 bytes each.");
@@ -161,15 +165,14 @@ result<bytes> scp03t_channel::wrap_mac_only(std::uint8_t tag, byte_view plaintex
 result<bytes> scp03t_channel::unwrap_encrypted(byte_view segment_tlv)
 {
     if (!valid_keys(m_keys)) return fail("The SCP03t keys must be 16 bytes each.");
-    auto parts = split_segment(segment_tlv, {0x86, 0x87});
+    auto parts = split_segment(segment_tlv, {der::tag::scp03t::segment_86, der::tag::scp03t::segment_87});
     if (!parts) return parts.take_error();
     if (parts->payload.empty() || parts->payload.size() % block != 0)
         return fail("The encrypted SCP03t segment is not a whole number of AES blocks.");
 
     auto mac = segment_mac(m_keys.s_mac, m_mcv, parts->header, parts->payload);
     if (!mac) return mac.take_error();
-    if (CRYPTO_memcmp(mac->data(), parts->mac.data(), mac_len) != 0)
-        return fail("The SCP03t segment MAC is wrong.");
+    if (CRYPTO_memcmp(mac->data(), parts->mac.data(), mac_len) != 0) return fail("The SCP03t segment MAC is wrong.");
 
     auto icv = make_icv(m_keys.s_enc, m_counter);
     if (!icv) return icv.take_error();
@@ -178,7 +181,8 @@ result<bytes> scp03t_channel::unwrap_encrypted(byte_view segment_tlv)
 
     // Strip 80 00..: the 80 must sit in the last block, followed only by zeros.
     std::size_t end = pt->size();
-    while (end > 0 && (*pt)[end - 1] == 0x00) --end;
+    while (end > 0 && (*pt)[end - 1] == 0x00)
+        --end;
     if (end == 0 || (*pt)[end - 1] != 0x80 || pt->size() - (end - 1) > block) {
         secure_wipe(*pt);
         return fail("The SCP03t segment padding is wrong.");
@@ -192,13 +196,12 @@ result<bytes> scp03t_channel::unwrap_encrypted(byte_view segment_tlv)
 result<bytes> scp03t_channel::unwrap_mac_only(byte_view segment_tlv)
 {
     if (!valid_keys(m_keys)) return fail("The SCP03t keys must be 16 bytes each.");
-    auto parts = split_segment(segment_tlv, {0x88});
+    auto parts = split_segment(segment_tlv, {der::tag::scp03t::segment_88});
     if (!parts) return parts.take_error();
 
     auto mac = segment_mac(m_keys.s_mac, m_mcv, parts->header, parts->payload);
     if (!mac) return mac.take_error();
-    if (CRYPTO_memcmp(mac->data(), parts->mac.data(), mac_len) != 0)
-        return fail("The SCP03t segment MAC is wrong.");
+    if (CRYPTO_memcmp(mac->data(), parts->mac.data(), mac_len) != 0) return fail("The SCP03t segment MAC is wrong.");
 
     m_mcv.assign(mac->begin(), mac->end());
     ++m_counter;

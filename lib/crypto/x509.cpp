@@ -8,12 +8,13 @@
 #include <openssl/x509v3.h>
 
 #include "openrsp/der/der.h"
+#include "openrsp/der/tags.h"
 
 #include <algorithm>
 #include <ctime>
-#include <mutex>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 namespace openrsp::crypto {
 
@@ -22,9 +23,6 @@ namespace {
 // X.509 is decoded with our strict DER reader rather than d2i_X509: OpenSSL 3.0 runs its provider decoder
 // machinery for every public key, which made one certificate parse cost more than two ECDSA verifications,
 // and the SM-DP+ parses an eUICC and an EUM certificate per download. Signatures are still checked by OpenSSL.
-constexpr der::tag_t t_sequence = 0x30, t_set = 0x31, t_oid = 0x06, t_bool = 0x01, t_integer = 0x02,
-                     t_bit_string = 0x03, t_octet_string = 0x04, t_utc_time = 0x17, t_generalized_time = 0x18;
-
 constexpr std::string_view oid_serial_number = "2.5.4.5";
 constexpr std::string_view oid_ski = "2.5.29.14";
 constexpr std::string_view oid_aki = "2.5.29.35";
@@ -46,7 +44,10 @@ bytes strip_leading_zeros(byte_view v)
     return bytes(v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
 }
 
-unexpected malformed(const char* what) { return fail(std::string("The certificate's ") + what + " is malformed."); }
+unexpected malformed(const char* what)
+{
+    return fail(std::string("The certificate's ") + what + " is malformed.");
+}
 
 /// All serialNumber attribute values of a Name (SEQUENCE OF SET OF AttributeTypeAndValue).
 result<std::vector<std::string>> name_serial_numbers(byte_view name_value)
@@ -55,12 +56,12 @@ result<std::vector<std::string>> name_serial_numbers(byte_view name_value)
     auto rdns = der::reader(name_value).all();
     if (!rdns) return malformed("name");
     for (const auto& rdn : *rdns) {
-        if (rdn.tag != t_set) return malformed("name");
+        if (rdn.tag != der::tag::set) return malformed("name");
         auto atvs = der::reader(rdn.value).all();
         if (!atvs) return malformed("name");
         for (const auto& atv : *atvs) {
             auto parts = der::reader(atv.value).all();
-            if (atv.tag != t_sequence || !parts || parts->size() != 2 || (*parts)[0].tag != t_oid)
+            if (atv.tag != der::tag::sequence || !parts || parts->size() != 2 || (*parts)[0].tag != der::tag::oid)
                 return malformed("name");
             auto oid = der::decode_oid((*parts)[0].value);
             if (oid && *oid == oid_serial_number) out.push_back(to_string((*parts)[1].value));
@@ -73,7 +74,7 @@ result<std::vector<std::string>> name_serial_numbers(byte_view name_value)
 result<std::int64_t> decode_time(const der::tlv& t)
 {
     const std::string s = to_string(t.value);
-    std::size_t year_digits = t.tag == t_utc_time ? 2 : t.tag == t_generalized_time ? 4 : 0;
+    std::size_t year_digits = t.tag == der::tag::utc_time ? 2 : t.tag == der::tag::generalized_time ? 4 : 0;
     if (year_digits == 0 || s.size() != year_digits + 11 || s.back() != 'Z') return malformed("validity");
     for (std::size_t i = 0; i + 1 < s.size(); ++i)
         if (s[i] < '0' || s[i] > '9') return malformed("validity");
@@ -108,10 +109,10 @@ struct certificate::lazy_x509 {
 result<certificate> certificate::from_der(byte_view input)
 {
     auto outer = der::parse_one(input);
-    if (!outer || outer->tag != t_sequence) return fail("The data is not a DER X.509 certificate.");
+    if (!outer || outer->tag != der::tag::sequence) return fail("The data is not a DER X.509 certificate.");
     auto top = der::reader(outer->value).all();
-    if (!top || top->size() != 3 || (*top)[0].tag != t_sequence || (*top)[1].tag != t_sequence ||
-        (*top)[2].tag != t_bit_string)
+    if (!top || top->size() != 3 || (*top)[0].tag != der::tag::sequence || (*top)[1].tag != der::tag::sequence ||
+        (*top)[2].tag != der::tag::bit_string)
         return fail("The data is not a DER X.509 certificate.");
 
     certificate c;
@@ -119,7 +120,7 @@ result<certificate> certificate::from_der(byte_view input)
     const der::tlv& tbs = (*top)[0];
     c.m_tbs_offset = static_cast<std::size_t>(tbs.raw.data() - input.data());
     c.m_tbs_length = tbs.raw.size();
-    if (auto alg = der::reader((*top)[1].value).find(t_oid))
+    if (auto alg = der::reader((*top)[1].value).find(der::tag::oid))
         if (auto oid = der::decode_oid(alg->value)) c.m_ecdsa_sha256 = *oid == oid_ecdsa_sha256;
     const byte_view sig_bits = (*top)[2].value;
     if (sig_bits.empty() || sig_bits[0] != 0) return malformed("signature");
@@ -127,15 +128,15 @@ result<certificate> certificate::from_der(byte_view input)
 
     auto fields = der::reader(tbs.value).all();
     if (!fields || fields->size() < 6) return malformed("TBSCertificate");
-    std::size_t i = (*fields)[0].tag == 0xA0 ? 1 : 0; // [0] version
-    if (fields->size() < i + 6 || (*fields)[i].tag != t_integer) return malformed("TBSCertificate");
+    std::size_t i = (*fields)[0].tag == der::tag::tbs_certificate::version ? 1 : 0;
+    if (fields->size() < i + 6 || (*fields)[i].tag != der::tag::integer) return malformed("TBSCertificate");
     c.m_serial = strip_leading_zeros((*fields)[i].value);
     const der::tlv& validity = (*fields)[i + 3];
     const der::tlv& subject = (*fields)[i + 4];
     const der::tlv& spki = (*fields)[i + 5];
 
     auto times = der::reader(validity.value).all();
-    if (validity.tag != t_sequence || !times || times->size() != 2) return malformed("validity");
+    if (validity.tag != der::tag::sequence || !times || times->size() != 2) return malformed("validity");
     auto nb = decode_time((*times)[0]);
     auto na = decode_time((*times)[1]);
     if (!nb) return nb.take_error();
@@ -143,14 +144,15 @@ result<certificate> certificate::from_der(byte_view input)
     c.m_not_before = *nb;
     c.m_not_after = *na;
 
-    if (subject.tag != t_sequence) return malformed("subject");
+    if (subject.tag != der::tag::sequence) return malformed("subject");
     auto serials = name_serial_numbers(subject.value);
     if (!serials) return serials.take_error();
     if (!serials->empty()) c.m_subject_serial = serials->front();
 
     // SubjectPublicKeyInfo: id-ecPublicKey with a named curve, uncompressed point.
     auto spki_parts = der::reader(spki.value).all();
-    if (spki.tag != t_sequence || !spki_parts || spki_parts->size() != 2 || (*spki_parts)[1].tag != t_bit_string)
+    if (spki.tag != der::tag::sequence || !spki_parts || spki_parts->size() != 2 ||
+        (*spki_parts)[1].tag != der::tag::bit_string)
         return malformed("public key");
     auto alg_parts = der::reader((*spki_parts)[0].value).all();
     if (!alg_parts || alg_parts->size() != 2) return malformed("public key");
@@ -159,9 +161,12 @@ result<certificate> certificate::from_der(byte_view input)
     if (!alg_oid || *alg_oid != oid_ec_public_key || !curve_oid)
         return fail("The certificate's public key is not usable: it is not an EC key on a named curve.");
     curve key_curve;
-    if (*curve_oid == oid_p256) key_curve = curve::nist_p256;
-    else if (*curve_oid == oid_brainpool_p256r1) key_curve = curve::brainpool_p256r1;
-    else return fail("The certificate's public key is not usable: curve " + *curve_oid + " is not supported.");
+    if (*curve_oid == oid_p256)
+        key_curve = curve::nist_p256;
+    else if (*curve_oid == oid_brainpool_p256r1)
+        key_curve = curve::brainpool_p256r1;
+    else
+        return fail("The certificate's public key is not usable: curve " + *curve_oid + " is not supported.");
     const byte_view point_bits = (*spki_parts)[1].value;
     if (point_bits.empty() || point_bits[0] != 0) return malformed("public key");
     auto key = ec_key::from_public_point(key_curve, point_bits.subspan(1));
@@ -171,15 +176,16 @@ result<certificate> certificate::from_der(byte_view input)
     // Extensions: [3] EXPLICIT SEQUENCE OF Extension.
     std::vector<std::string> seen;
     for (std::size_t k = i + 6; k < fields->size(); ++k) {
-        if ((*fields)[k].tag != 0xA3) continue;
+        if ((*fields)[k].tag != der::tag::tbs_certificate::extensions) continue;
         auto list = der::parse_one((*fields)[k].value);
-        if (!list || list->tag != t_sequence) return malformed("extensions");
+        if (!list || list->tag != der::tag::sequence) return malformed("extensions");
         auto exts = der::reader(list->value).all();
         if (!exts) return malformed("extensions");
         for (const auto& ext : *exts) {
             auto parts = der::reader(ext.value).all();
-            if (ext.tag != t_sequence || !parts || parts->size() < 2 || (*parts)[0].tag != t_oid ||
-                parts->back().tag != t_octet_string || (parts->size() == 3 && (*parts)[1].tag != t_bool))
+            if (ext.tag != der::tag::sequence || !parts || parts->size() < 2 || (*parts)[0].tag != der::tag::oid ||
+                parts->back().tag != der::tag::octet_string ||
+                (parts->size() == 3 && (*parts)[1].tag != der::tag::boolean))
                 return malformed("extensions");
             auto oid = der::decode_oid((*parts)[0].value);
             if (!oid) return malformed("extensions");
@@ -188,58 +194,61 @@ result<certificate> certificate::from_der(byte_view input)
             seen.push_back(*oid);
             const byte_view body = parts->back().value;
             if (*oid == oid_ski) {
-                auto v = ext_body(body, t_octet_string, "subjectKeyIdentifier");
+                auto v = ext_body(body, der::tag::octet_string, "subjectKeyIdentifier");
                 if (!v) return v.take_error();
                 c.m_ski.assign(v->value.begin(), v->value.end());
             } else if (*oid == oid_aki) {
-                auto v = ext_body(body, t_sequence, "authorityKeyIdentifier");
+                auto v = ext_body(body, der::tag::sequence, "authorityKeyIdentifier");
                 if (!v) return v.take_error();
-                if (auto id = der::reader(v->value).find(0x80)) c.m_aki.assign(id->value.begin(), id->value.end());
+                if (auto id = der::reader(v->value).find(der::tag::authority_key_identifier::key_identifier))
+                    c.m_aki.assign(id->value.begin(), id->value.end());
             } else if (*oid == oid_policies) {
-                auto v = ext_body(body, t_sequence, "certificatePolicies");
+                auto v = ext_body(body, der::tag::sequence, "certificatePolicies");
                 auto infos = v ? der::reader(v->value).all() : result<std::vector<der::tlv>>(fail(""));
                 if (!infos) return malformed("certificatePolicies");
                 for (const auto& info : *infos) {
-                    auto pid = der::reader(info.value).find(t_oid);
+                    auto pid = der::reader(info.value).find(der::tag::oid);
                     auto text = pid ? der::decode_oid(pid->value) : result<std::string>(fail(""));
-                    if (info.tag != t_sequence || !text) return malformed("certificatePolicies");
+                    if (info.tag != der::tag::sequence || !text) return malformed("certificatePolicies");
                     c.m_policies.push_back(std::move(*text));
                 }
             } else if (*oid == oid_san) {
-                auto v = ext_body(body, t_sequence, "subjectAltName");
+                auto v = ext_body(body, der::tag::sequence, "subjectAltName");
                 auto names = v ? der::reader(v->value).all() : result<std::vector<der::tlv>>(fail(""));
                 if (!names) return malformed("subjectAltName");
                 for (const auto& gn : *names) {
-                    if (gn.tag == 0x88 && c.m_san_rid.empty()) { // [8] registeredID
+                    if (gn.tag == der::tag::general_name::registered_id && c.m_san_rid.empty()) {
                         auto rid = der::decode_oid(gn.value);
                         if (!rid) return malformed("subjectAltName");
                         c.m_san_rid = std::move(*rid);
-                    } else if (gn.tag == 0x82) { // [2] dNSName
+                    } else if (gn.tag == der::tag::general_name::dns_name) {
                         c.m_san_dns.push_back(to_string(gn.value));
                     }
                 }
             } else if (*oid == oid_name_constraints) {
                 // SGP.22 EUM certificates carry the permitted EID prefix (IIN) as a directoryName's serialNumber.
-                auto v = ext_body(body, t_sequence, "nameConstraints");
+                auto v = ext_body(body, der::tag::sequence, "nameConstraints");
                 if (!v) return v.take_error();
-                if (auto permitted = der::reader(v->value).find(0xA0)) {
+                if (auto permitted = der::reader(v->value).find(der::tag::name_constraints::permitted_subtrees)) {
                     auto subtrees = der::reader(permitted->value).all();
                     if (!subtrees) return malformed("nameConstraints");
                     for (const auto& st : *subtrees) {
                         auto base = der::reader(st.value).peek();
                         if (!base) return malformed("nameConstraints");
-                        if (base->tag != 0xA4) continue; // [4] directoryName, EXPLICIT Name
+                        if (base->tag != der::tag::general_name::directory_name) continue; // EXPLICIT Name
                         auto name = der::parse_one(base->value);
-                        if (!name || name->tag != t_sequence) return malformed("nameConstraints");
+                        if (!name || name->tag != der::tag::sequence) return malformed("nameConstraints");
                         auto prefixes = name_serial_numbers(name->value);
                         if (!prefixes) return prefixes.take_error();
-                        for (auto& p : *prefixes) c.m_permitted_eid_prefixes.push_back(std::move(p));
+                        for (auto& p : *prefixes)
+                            c.m_permitted_eid_prefixes.push_back(std::move(p));
                     }
                 }
             } else if (*oid == oid_basic_constraints) {
-                auto v = ext_body(body, t_sequence, "basicConstraints");
+                auto v = ext_body(body, der::tag::sequence, "basicConstraints");
                 if (!v) return v.take_error();
-                if (auto ca = der::reader(v->value).find(t_bool)) c.m_is_ca = !ca->value.empty() && ca->value[0] != 0;
+                if (auto ca = der::reader(v->value).find(der::tag::boolean))
+                    c.m_is_ca = !ca->value.empty() && ca->value[0] != 0;
             }
         }
     }
@@ -287,7 +296,8 @@ std::string certificate::pem() const
 {
     const std::string b64 = base64_encode(m_der);
     std::string out = "-----BEGIN CERTIFICATE-----\n";
-    for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64)
+        out += b64.substr(i, 64) + "\n";
     return out + "-----END CERTIFICATE-----\n";
 }
 
@@ -442,7 +452,10 @@ std::string describe(const certificate& c, std::string_view expected_role)
     return "the certificate \"" + c.subject_text() + "\"";
 }
 
-chain_check bad(chain_error e, std::string msg) { return chain_check{e, std::move(msg)}; }
+chain_check bad(chain_error e, std::string msg)
+{
+    return chain_check{e, std::move(msg)};
+}
 
 /// One link child <- issuer: key identifiers, CA flag, signature.
 chain_check check_link(const certificate& child, const std::string& child_name, const certificate& issuer,
@@ -450,8 +463,7 @@ chain_check check_link(const certificate& child, const std::string& child_name, 
 {
     if (child.authority_key_id().empty() || child.authority_key_id() != issuer.subject_key_id())
         return bad(chain_error::unknown_issuer, child_name + " was not issued by " + issuer_name + ".");
-    if (!issuer.is_ca())
-        return bad(chain_error::not_a_ca, issuer_name + " is not a CA certificate.");
+    if (!issuer.is_ca()) return bad(chain_error::not_a_ca, issuer_name + " is not a CA certificate.");
     if (!child.signed_by(issuer))
         return bad(chain_error::bad_signature, child_name + " is not signed by " + issuer_name + ".");
     return {};
@@ -474,11 +486,11 @@ chain_check verify_rsp_chain(const certificate& leaf, const certificate* interme
     const std::string mid_name = intermediate ? describe(*intermediate, euicc_leaf ? rsp_oid::eum : "") : "";
 
     if (!leaf.has_policy(leaf_policy_oid))
-        return bad(chain_error::wrong_policy,
-                   capitalised(leaf_name) + " does not carry the required policy " + std::string(leaf_policy_oid) + ".");
+        return bad(chain_error::wrong_policy, capitalised(leaf_name) + " does not carry the required policy " +
+                                                  std::string(leaf_policy_oid) + ".");
     if (euicc_leaf && intermediate != nullptr && !intermediate->has_policy(rsp_oid::eum))
-        return bad(chain_error::wrong_policy, capitalised(mid_name) + " does not carry the EUM policy " +
-                                                  std::string(rsp_oid::eum) + ".");
+        return bad(chain_error::wrong_policy,
+                   capitalised(mid_name) + " does not carry the EUM policy " + std::string(rsp_oid::eum) + ".");
 
     const certificate& leaf_issuer = intermediate ? *intermediate : root;
     if (auto r = check_link(leaf, leaf_name, leaf_issuer, intermediate ? mid_name : root_name); !r) {
@@ -494,8 +506,8 @@ chain_check verify_rsp_chain(const certificate& leaf, const certificate* interme
 
     if (check_time) {
         const auto now = std::chrono::system_clock::now();
-        for (const auto& [cert, name] : {std::pair{&leaf, &leaf_name}, std::pair{intermediate, &mid_name},
-                                         std::pair{&root, &root_name}}) {
+        for (const auto& [cert, name] :
+             {std::pair{&leaf, &leaf_name}, std::pair{intermediate, &mid_name}, std::pair{&root, &root_name}}) {
             if (cert != nullptr && !cert->valid_at(now))
                 return bad(chain_error::expired, capitalised(*name) + " is expired or not yet valid.");
         }

@@ -9,6 +9,9 @@ namespace openrsp::rsp {
 
 namespace {
 
+// These messages word their errors the `lacks` way (message_codec.h).
+constexpr auto lacks = codec::wording::lacks;
+
 bytes raw_of(const der::tlv& t)
 {
     return bytes(t.raw.begin(), t.raw.end());
@@ -17,7 +20,7 @@ bytes raw_of(const der::tlv& t)
 /// The 5F37 value of a signature element.
 result<bytes> signature_value(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    return detail::sized(t, 1, 256, type, field);
+    return codec::octets(t, type, field, 1, 256, lacks);
 }
 
 } // namespace
@@ -28,9 +31,9 @@ result<server_signed1> server_signed1::decode(byte_view der)
 {
     namespace t = tag::server_signed1;
     constexpr std::string_view T = "ServerSigned1";
-    auto outer = detail::open_outer(der, tag::sequence, T);
+    auto outer = codec::open(der, tag::sequence, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto echoed = e->need(t::euicc_challenge, "euiccChallenge");
@@ -42,16 +45,16 @@ result<server_signed1> server_signed1::decode(byte_view der)
     if (!challenge) return challenge.take_error();
 
     server_signed1 out;
-    auto v_tid = detail::transaction_id(*tid, T);
+    auto v_tid = codec::transaction_id(*tid, T, lacks);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
-    auto v_echoed = detail::sized(*echoed, 16, 16, T, "euiccChallenge");
+    auto v_echoed = codec::octets(*echoed, T, "euiccChallenge", 16, 16, lacks);
     if (!v_echoed) return v_echoed.take_error();
     out.euicc_challenge = std::move(*v_echoed);
-    auto v_address = detail::utf8(*address, SIZE_MAX, T, "serverAddress");
+    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX, lacks);
     if (!v_address) return v_address.take_error();
     out.server_address = std::move(*v_address);
-    auto v_challenge = detail::sized(*challenge, 16, 16, T, "serverChallenge");
+    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16, lacks);
     if (!v_challenge) return v_challenge.take_error();
     out.server_challenge = std::move(*v_challenge);
     return out;
@@ -76,9 +79,9 @@ result<device_info> device_info::decode(byte_view der, der::tag_t outer_tag)
 {
     namespace t = tag::device_info;
     constexpr std::string_view T = "DeviceInfo";
-    auto outer = detail::open_outer(der, outer_tag, T);
+    auto outer = codec::open(der, outer_tag, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
     auto tac = e->need(t::tac, "tac");
     if (!tac) return tac.take_error();
@@ -87,16 +90,16 @@ result<device_info> device_info::decode(byte_view der, der::tag_t outer_tag)
 
     device_info out;
     // TAC is Octet4 in v2.2.2; v2.0 modules (and pySim's) say Octet8, so both sizes are read.
-    auto v_tac = detail::sized(*tac, 4, 8, T, "tac");
+    auto v_tac = codec::octets(*tac, T, "tac", 4, 8, lacks);
     if (!v_tac) return v_tac.take_error();
     if (v_tac->size() != 4 && v_tac->size() != 8)
-        return detail::invalid(T, "tac must be 4 bytes (or 8, as in v2.0), not " + std::to_string(v_tac->size()));
+        return codec::invalid(T, "tac must be 4 bytes (or 8, as in v2.0), not " + std::to_string(v_tac->size()));
     out.tac = std::move(*v_tac);
     if (!caps->constructed() || !der::reader(caps->value).all())
-        return detail::invalid(T, "deviceCapabilities is not a well-formed SEQUENCE");
+        return codec::invalid(T, "deviceCapabilities is not a well-formed SEQUENCE");
     out.device_capabilities.assign(caps->value.begin(), caps->value.end());
     if (auto imei = e->take(t::imei)) {
-        auto v = detail::sized(*imei, 8, 8, T, "imei");
+        auto v = codec::octets(*imei, T, "imei", 8, 8, lacks);
         if (!v) return v.take_error();
         out.imei = std::move(*v);
     }
@@ -118,13 +121,13 @@ result<ctx_params1> ctx_params1::decode(byte_view der)
 {
     namespace t = tag::ctx_params_for_common_authentication;
     constexpr std::string_view T = "CtxParamsForCommonAuthentication";
-    auto outer = detail::open_outer(der, tag::ctx_params1::ctx_params_for_common_authentication, T);
+    auto outer = codec::open(der, tag::ctx_params1::ctx_params_for_common_authentication, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
     ctx_params1 out;
     if (auto mid = e->take(t::matching_id)) {
-        auto v = detail::utf8(*mid, SIZE_MAX, T, "matchingId");
+        auto v = codec::utf8(*mid, T, "matchingId", SIZE_MAX, lacks);
         if (!v) return v.take_error();
         out.matching_id = std::move(*v);
     }
@@ -153,9 +156,9 @@ result<authenticate_server_request> authenticate_server_request::decode(byte_vie
 {
     namespace t = tag::authenticate_server_request;
     constexpr std::string_view T = "AuthenticateServerRequest";
-    auto outer = detail::open_outer(der, tag::authenticate_server, T);
+    auto outer = codec::open(der, tag::authenticate_server, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
     // serverSigned1 and serverCertificate are both universal SEQUENCEs: the first one sent is serverSigned1.
     auto signed1 = e->need(t::server_signed1, "serverSigned1");
@@ -177,10 +180,10 @@ result<authenticate_server_request> authenticate_server_request::decode(byte_vie
     auto v_sig = signature_value(*sig, T, "serverSignature1");
     if (!v_sig) return v_sig.take_error();
     out.server_signature1 = std::move(*v_sig);
-    auto v_ci = detail::sized(*ci, 1, SIZE_MAX, T, "euiccCiPKIdToBeUsed");
+    auto v_ci = codec::octets(*ci, T, "euiccCiPKIdToBeUsed", 1, SIZE_MAX, lacks);
     if (!v_ci) return v_ci.take_error();
     out.euicc_ci_pkid_to_be_used = std::move(*v_ci);
-    auto v_cert = detail::certificate(*cert, T, "serverCertificate");
+    auto v_cert = codec::certificate(*cert, T, "serverCertificate");
     if (!v_cert) return v_cert.take_error();
     out.server_certificate = std::move(*v_cert);
     auto c1 = rsp::ctx_params1::decode(ctx->raw);
@@ -210,9 +213,9 @@ result<euicc_signed1> euicc_signed1::decode(byte_view der)
 {
     namespace t = tag::euicc_signed1;
     constexpr std::string_view T = "EuiccSigned1";
-    auto outer = detail::open_outer(der, tag::sequence, T);
+    auto outer = codec::open(der, tag::sequence, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto address = e->need(t::server_address, "serverAddress");
@@ -226,17 +229,17 @@ result<euicc_signed1> euicc_signed1::decode(byte_view der)
     if (!ctx) return ctx.take_error();
 
     euicc_signed1 out;
-    auto v_tid = detail::transaction_id(*tid, T);
+    auto v_tid = codec::transaction_id(*tid, T, lacks);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
-    auto v_address = detail::utf8(*address, SIZE_MAX, T, "serverAddress");
+    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX, lacks);
     if (!v_address) return v_address.take_error();
     out.server_address = std::move(*v_address);
-    auto v_challenge = detail::sized(*challenge, 16, 16, T, "serverChallenge");
+    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16, lacks);
     if (!v_challenge) return v_challenge.take_error();
     out.server_challenge = std::move(*v_challenge);
     // EUICCInfo2 is kept as sent: the SM-DP+ reads it only when it wants to (rsp::euicc_info2::decode).
-    if (!info2->constructed()) return detail::invalid(T, "euiccInfo2 must be a constructed EUICCInfo2");
+    if (!info2->constructed()) return codec::invalid(T, "euiccInfo2 must be a constructed EUICCInfo2");
     out.euicc_info2 = raw_of(*info2);
     auto c1 = rsp::ctx_params1::decode(ctx->raw);
     if (!c1) return c1.take_error();
@@ -263,26 +266,26 @@ result<authenticate_server_response> authenticate_server_response::decode(byte_v
 {
     namespace t = tag::authenticate_server_response;
     constexpr std::string_view T = "AuthenticateServerResponse";
-    auto outer = detail::open_outer(der, tag::authenticate_server, T);
+    auto outer = codec::open(der, tag::authenticate_server, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
 
     if (auto err = e->take(t::authenticate_response_error)) {
         namespace te = tag::authenticate_response_error;
         constexpr std::string_view TE = "AuthenticateResponseError";
-        auto f = detail::element_set::of(err->value, TE);
+        auto f = codec::fields::read(err->value, TE, {}, lacks);
         if (!f) return f.take_error();
         authenticate_response_error out;
         // Left out by an eUICC that could not read the request's transactionId (see the header).
         if (auto tid = f->take(te::transaction_id)) {
-            auto v = detail::transaction_id(*tid, TE);
+            auto v = codec::transaction_id(*tid, TE, lacks);
             if (!v) return v.take_error();
             out.transaction_id = std::move(*v);
         }
         auto code = f->need(te::authenticate_error_code, "authenticateErrorCode");
         if (!code) return code.take_error();
-        auto c = detail::code<rsp::authenticate_error_code>(*code, TE, "authenticateErrorCode");
+        auto c = codec::code<rsp::authenticate_error_code>(*code, TE, "authenticateErrorCode", lacks);
         if (!c) return c.take_error();
         out.authenticate_error_code = *c;
         return authenticate_server_response{out};
@@ -291,8 +294,8 @@ result<authenticate_server_response> authenticate_server_response::decode(byte_v
     namespace to = tag::authenticate_response_ok;
     constexpr std::string_view TO = "AuthenticateResponseOk";
     auto ok_branch = e->take(t::authenticate_response_ok);
-    if (!ok_branch) return detail::invalid(T, "neither authenticateResponseOk (A0) nor authenticateResponseError (A1)");
-    auto f = detail::element_set::of(ok_branch->value, TO);
+    if (!ok_branch) return codec::invalid(T, "neither authenticateResponseOk (A0) nor authenticateResponseError (A1)");
+    auto f = codec::fields::read(ok_branch->value, TO, {}, lacks);
     if (!f) return f.take_error();
     // Three universal SEQUENCEs, in this order: euiccSigned1, euiccCertificate, eumCertificate.
     auto signed1 = f->need(to::euicc_signed1, "euiccSigned1");
@@ -312,10 +315,10 @@ result<authenticate_server_response> authenticate_server_response::decode(byte_v
     auto v_sig = signature_value(*sig, TO, "euiccSignature1");
     if (!v_sig) return v_sig.take_error();
     out.euicc_signature1 = std::move(*v_sig);
-    auto v_euicc = detail::certificate(*euicc_cert, TO, "euiccCertificate");
+    auto v_euicc = codec::certificate(*euicc_cert, TO, "euiccCertificate");
     if (!v_euicc) return v_euicc.take_error();
     out.euicc_certificate = std::move(*v_euicc);
-    auto v_eum = detail::certificate(*eum_cert, TO, "eumCertificate");
+    auto v_eum = codec::certificate(*eum_cert, TO, "eumCertificate");
     if (!v_eum) return v_eum.take_error();
     out.eum_certificate = std::move(*v_eum);
     return authenticate_server_response{std::move(out)};

@@ -1,7 +1,7 @@
 /// \file
 /// \brief BoundProfilePackage and InitialiseSecureChannelRequest (SGP.22 §2.5.5, §5.5.1).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/download.h"
 #include "openrsp/rsp/tags.h"
@@ -39,8 +39,8 @@ result<std::vector<bytes>> segments(const der::tlv& list, der::tag_t segment, st
     out.reserve(items->size());
     for (const auto& s : *items) {
         if (s.tag != segment)
-            return codec::invalid(bpp_type, std::string(field) + " holds a " + codec::tag_hex(s.tag) + " where only " +
-                                                codec::tag_hex(segment) + " segments belong");
+            return codec::invalid(bpp_type, std::string(field) + " holds a " + codec::tag_text(s.tag) + " where only " +
+                                                codec::tag_text(segment) + " segments belong");
         out.emplace_back(s.raw.begin(), s.raw.end());
     }
     return out;

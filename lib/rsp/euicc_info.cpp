@@ -9,6 +9,9 @@
 namespace openrsp::rsp {
 
 namespace {
+
+// These messages word their errors the `lacks` way (message_codec.h).
+constexpr auto lacks = codec::wording::lacks;
 constexpr std::string_view info1_type = "EUICCInfo1";
 constexpr std::string_view info2_type = "EUICCInfo2";
 } // namespace
@@ -21,9 +24,9 @@ std::string version_text(const version_type& v)
 result<euicc_info1> euicc_info1::decode(byte_view der)
 {
     namespace t = tag::euicc_info1;
-    auto outer = detail::open_outer(der, tag::get_euicc_info1, info1_type);
+    auto outer = codec::open(der, tag::get_euicc_info1, info1_type, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, info1_type);
+    auto e = codec::fields::read(outer->value, info1_type, {}, lacks);
     if (!e) return e.take_error();
 
     auto svn = e->need(t::svn, "svn");
@@ -34,13 +37,13 @@ result<euicc_info1> euicc_info1::decode(byte_view der)
     if (!signing) return signing.take_error();
 
     euicc_info1 out;
-    auto v = detail::version(*svn, info1_type, "svn");
+    auto v = codec::version(*svn, info1_type, "svn", lacks);
     if (!v) return v.take_error();
     out.svn = *v;
-    auto lv = detail::pkid_list(*verification, info1_type, "euiccCiPKIdListForVerification");
+    auto lv = codec::pkid_list(*verification, info1_type, "euiccCiPKIdListForVerification");
     if (!lv) return lv.take_error();
     out.ci_pkids_for_verification = std::move(*lv);
-    auto ls = detail::pkid_list(*signing, info1_type, "euiccCiPKIdListForSigning");
+    auto ls = codec::pkid_list(*signing, info1_type, "euiccCiPKIdListForSigning");
     if (!ls) return ls.take_error();
     out.ci_pkids_for_signing = std::move(*ls);
     return out;
@@ -51,9 +54,9 @@ bytes euicc_info1::encode() const
     namespace t = tag::euicc_info1;
     der::writer w;
     w.begin(tag::get_euicc_info1);
-    detail::put_version(w, t::svn, svn);
-    detail::put_pkid_list(w, t::ci_pkid_list_for_verification, ci_pkids_for_verification);
-    detail::put_pkid_list(w, t::ci_pkid_list_for_signing, ci_pkids_for_signing);
+    codec::put_version(w, t::svn, svn);
+    codec::put_pkid_list(w, t::ci_pkid_list_for_verification, ci_pkids_for_verification);
+    codec::put_pkid_list(w, t::ci_pkid_list_for_signing, ci_pkids_for_signing);
     w.end();
     return w.finish();
 }
@@ -82,9 +85,9 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
 {
     namespace t = tag::euicc_info2_fields;
     constexpr std::string_view T = info2_type;
-    auto outer = detail::open_outer(der, tag::euicc_info2, T);
+    auto outer = codec::open(der, tag::euicc_info2, T, lacks);
     if (!outer) return outer.take_error();
-    auto e = detail::element_set::of(outer->value, T);
+    auto e = codec::fields::read(outer->value, T, {}, lacks);
     if (!e) return e.take_error();
 
     euicc_info2 out;
@@ -100,7 +103,7 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     for (const auto& f : versions) {
         auto tlv = e->need(f.tag, f.field);
         if (!tlv) return tlv.take_error();
-        auto v = detail::version(*tlv, T, f.field);
+        auto v = codec::version(*tlv, T, f.field, lacks);
         if (!v) return v.take_error();
         *f.into = *v;
     }
@@ -113,14 +116,14 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     for (const auto& f : optional_versions) {
         auto tlv = e->take(f.tag);
         if (!tlv) continue;
-        auto v = detail::version(*tlv, T, f.field);
+        auto v = codec::version(*tlv, T, f.field, lacks);
         if (!v) return v.take_error();
         *f.into = *v;
     }
 
     auto ext = e->need(t::ext_card_resource, "extCardResource");
     if (!ext) return ext.take_error();
-    auto ext_value = detail::sized(*ext, 0, SIZE_MAX, T, "extCardResource");
+    auto ext_value = codec::octets(*ext, T, "extCardResource", 0, SIZE_MAX, lacks);
     if (!ext_value) return ext_value.take_error();
     out.ext_card_resource = std::move(*ext_value);
 
@@ -133,39 +136,39 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     for (const auto& f : bit_strings) {
         auto tlv = e->need(f.tag, f.field);
         if (!tlv) return tlv.take_error();
-        auto b = detail::bit_string(*tlv, T, f.field);
+        auto b = codec::bit_string(*tlv, T, f.field);
         if (!b) return b.take_error();
         *f.into = std::move(*b);
     }
     if (auto ppr = e->take(t::forbidden_profile_policy_rules)) {
-        auto b = detail::bit_string(*ppr, T, "forbiddenProfilePolicyRules");
+        auto b = codec::bit_string(*ppr, T, "forbiddenProfilePolicyRules");
         if (!b) return b.take_error();
         out.forbidden_profile_policy_rules = std::move(*b);
     }
 
     auto verification = e->need(t::ci_pkid_list_for_verification, "euiccCiPKIdListForVerification");
     if (!verification) return verification.take_error();
-    auto lv = detail::pkid_list(*verification, T, "euiccCiPKIdListForVerification");
+    auto lv = codec::pkid_list(*verification, T, "euiccCiPKIdListForVerification");
     if (!lv) return lv.take_error();
     out.ci_pkids_for_verification = std::move(*lv);
     auto signing = e->need(t::ci_pkid_list_for_signing, "euiccCiPKIdListForSigning");
     if (!signing) return signing.take_error();
-    auto ls = detail::pkid_list(*signing, T, "euiccCiPKIdListForSigning");
+    auto ls = codec::pkid_list(*signing, T, "euiccCiPKIdListForSigning");
     if (!ls) return ls.take_error();
     out.ci_pkids_for_signing = std::move(*ls);
 
     if (auto category = e->take(t::euicc_category)) {
-        auto c = detail::small_int(*category, T, "euiccCategory");
+        auto c = codec::small_int(*category, T, "euiccCategory", lacks);
         if (!c) return c.take_error();
         out.euicc_category = *c;
     }
     auto sas = e->need(t::sas_acreditation_number, "sasAcreditationNumber");
     if (!sas) return sas.take_error();
-    auto sas_text = detail::utf8(*sas, 64, T, "sasAcreditationNumber");
+    auto sas_text = codec::utf8(*sas, T, "sasAcreditationNumber", 64, lacks);
     if (!sas_text) return sas_text.take_error();
     out.sas_accreditation_number = std::move(*sas_text);
     if (auto cert = e->take(t::certification_data_object)) {
-        if (!cert->constructed()) return detail::invalid(T, "certificationDataObject must be a SEQUENCE");
+        if (!cert->constructed()) return codec::invalid(T, "certificationDataObject must be a SEQUENCE");
         out.certification_data_object = bytes(cert->value.begin(), cert->value.end());
     }
     return out;
@@ -177,19 +180,19 @@ bytes euicc_info2::encode() const
     // Field order of the EUICCInfo2 SEQUENCE (DER writes components in definition order).
     der::writer w;
     w.begin(tag::euicc_info2);
-    detail::put_version(w, t::profile_version, profile_version);
-    detail::put_version(w, t::svn, svn);
-    detail::put_version(w, t::euicc_firmware_ver, euicc_firmware_version);
+    codec::put_version(w, t::profile_version, profile_version);
+    codec::put_version(w, t::svn, svn);
+    codec::put_version(w, t::euicc_firmware_ver, euicc_firmware_version);
     w.add(t::ext_card_resource, ext_card_resource);
     w.add(t::uicc_capability, uicc_capability);
-    if (ts102241_version) detail::put_version(w, t::ts102241_version, *ts102241_version);
-    if (globalplatform_version) detail::put_version(w, t::globalplatform_version, *globalplatform_version);
+    if (ts102241_version) codec::put_version(w, t::ts102241_version, *ts102241_version);
+    if (globalplatform_version) codec::put_version(w, t::globalplatform_version, *globalplatform_version);
     w.add(t::rsp_capability, rsp_capability);
-    detail::put_pkid_list(w, t::ci_pkid_list_for_verification, ci_pkids_for_verification);
-    detail::put_pkid_list(w, t::ci_pkid_list_for_signing, ci_pkids_for_signing);
+    codec::put_pkid_list(w, t::ci_pkid_list_for_verification, ci_pkids_for_verification);
+    codec::put_pkid_list(w, t::ci_pkid_list_for_signing, ci_pkids_for_signing);
     if (euicc_category) w.add_uint(t::euicc_category, static_cast<std::uint64_t>(*euicc_category));
     if (forbidden_profile_policy_rules) w.add(t::forbidden_profile_policy_rules, *forbidden_profile_policy_rules);
-    detail::put_version(w, t::pp_version, pp_version);
+    codec::put_version(w, t::pp_version, pp_version);
     w.add(t::sas_acreditation_number, std::string_view{sas_accreditation_number});
     if (certification_data_object) w.add(t::certification_data_object, *certification_data_object);
     w.end();

@@ -1,7 +1,7 @@
 /// \file
 /// \brief ProfileInstallationResult and ProfileInstallationResultData (SGP.22 §5.7.6).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/installation_result.h"
 #include "openrsp/rsp/tags.h"
@@ -50,7 +50,7 @@ result<std::variant<success_result, error_result>> decode_final_result(const der
             e.sima_response = bytes(sima->value.begin(), sima->value.end());
         return std::variant<success_result, error_result>(std::move(e));
     }
-    return codec::invalid(data_type, "finalResult has the unknown alternative " + codec::tag_hex(choice->tag));
+    return codec::invalid(data_type, "finalResult has the unknown alternative " + codec::tag_text(choice->tag));
 }
 } // namespace
 

@@ -5,9 +5,12 @@
 
 #include "openrsp/rsp/tags.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
+#include <limits>
 
-namespace openrsp::rsp::detail {
+namespace openrsp::rsp::codec {
 
 namespace {
 // SGP.22 §5.2.6 subject and reasons for a message that cannot be read.
@@ -16,10 +19,12 @@ constexpr const char* reason_invalid = "2.1";
 constexpr const char* reason_missing = "2.2";
 } // namespace
 
-std::string tag_text(der::tag_t tag)
+std::string tag_text(tag_t tag)
 {
     char buf[12];
-    if (tag > 0xFFFF)
+    if (tag > 0xFFFFFF)
+        std::snprintf(buf, sizeof buf, "%08X", static_cast<unsigned>(tag));
+    else if (tag > 0xFFFF)
         std::snprintf(buf, sizeof buf, "%06X", static_cast<unsigned>(tag));
     else if (tag > 0xFF)
         std::snprintf(buf, sizeof buf, "%04X", static_cast<unsigned>(tag));
@@ -28,37 +33,64 @@ std::string tag_text(der::tag_t tag)
     return buf;
 }
 
-unexpected missing(std::string_view type, std::string_view field, der::tag_t tag)
+unexpected missing(std::string_view type, std::string_view field, tag_t tag, wording w)
 {
+    if (w == wording::lacks)
+        return fail(subject_protocol_format, reason_missing,
+                    std::string(type) + " lacks its mandatory " + std::string(field) + " (tag " + tag_text(tag) + ")");
     return fail(subject_protocol_format, reason_missing,
-                std::string(type) + " lacks its mandatory " + std::string(field) + " (tag " + tag_text(tag) + ")");
+                std::string(type) + " has no " + std::string(field) + " (tag " + tag_text(tag) +
+                    "), which is mandatory");
 }
 
-unexpected invalid(std::string_view type, std::string_view text)
+unexpected invalid(std::string_view type, std::string_view what)
 {
-    return fail(subject_protocol_format, reason_invalid, std::string(type) + ": " + std::string(text));
+    return fail(subject_protocol_format, reason_invalid, std::string(type) + ": " + std::string(what));
 }
 
-result<der::tlv> open_outer(byte_view der, der::tag_t tag, std::string_view type)
+result<der::tlv> open(byte_view der, tag_t expected, std::string_view type, wording w)
 {
-    auto t = der::parse_one(der);
-    if (!t) return invalid(type, "not one well-formed TLV (" + t.error().message + ")");
-    if (t->tag != tag) return invalid(type, "the outer tag is " + tag_text(t->tag) + ", expected " + tag_text(tag));
+    if (w == wording::lacks) {
+        auto t = der::parse_one(der);
+        if (!t) return invalid(type, "not one well-formed TLV (" + t.error().message + ")");
+        if (t->tag != expected)
+            return invalid(type, "the outer tag is " + tag_text(t->tag) + ", expected " + tag_text(expected));
+        return t;
+    }
+    auto t = der::parse_prefix(der);
+    if (!t) return invalid(type, "not valid DER (" + t.error().message + ")");
+    if (t->tag != expected)
+        return invalid(type, "the outer tag is " + tag_text(t->tag) + " where " + tag_text(expected) + " belongs");
+    if (t->raw.size() != der.size())
+        return invalid(type, std::to_string(der.size() - t->raw.size()) + " unexpected bytes follow the TLV");
     return t;
 }
 
-result<element_set> element_set::of(byte_view contents, std::string_view type)
+result<fields> fields::read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags,
+                            wording w)
 {
-    auto items = der::reader(contents).all();
-    if (!items) return invalid(type, "malformed contents (" + items.error().message + ")");
-    element_set s;
-    s.m_type = type;
-    s.m_items = std::move(*items);
-    s.m_taken.assign(s.m_items.size(), false);
-    return s;
+    auto all = der::reader(contents).all();
+    if (!all && w == wording::lacks) return invalid(type, "malformed contents (" + all.error().message + ")");
+    if (!all) return invalid(type, "the contents are not valid DER (" + all.error().message + ")");
+    for (const tag_t u : unique_tags)
+        if (std::ranges::count_if(*all, [u](const der::tlv& t) { return t.tag == u; }) > 1)
+            return invalid(type, "tag " + tag_text(u) + " appears more than once");
+    fields f;
+    f.m_items = std::move(*all);
+    f.m_taken.assign(f.m_items.size(), false);
+    f.m_type = std::string(type);
+    f.m_wording = w;
+    return f;
 }
 
-std::optional<der::tlv> element_set::take(der::tag_t tag)
+std::optional<der::tlv> fields::find(tag_t tag) const
+{
+    for (const auto& t : m_items)
+        if (t.tag == tag) return t;
+    return std::nullopt;
+}
+
+std::optional<der::tlv> fields::take(tag_t tag)
 {
     for (std::size_t i = 0; i < m_items.size(); ++i) {
         if (m_taken[i] || m_items[i].tag != tag) continue;
@@ -68,13 +100,13 @@ std::optional<der::tlv> element_set::take(der::tag_t tag)
     return std::nullopt;
 }
 
-result<der::tlv> element_set::need(der::tag_t tag, std::string_view field)
+result<der::tlv> fields::need(tag_t tag, std::string_view field)
 {
     if (auto t = take(tag)) return *t;
-    return missing(m_type, field, tag);
+    return missing(m_type, field, tag, m_wording);
 }
 
-bytes element_set::rest() const
+bytes fields::rest() const
 {
     bytes out;
     for (std::size_t i = 0; i < m_items.size(); ++i)
@@ -82,31 +114,88 @@ bytes element_set::rest() const
     return out;
 }
 
-result<bytes> sized(const der::tlv& t, std::size_t min, std::size_t max, std::string_view type, std::string_view field)
+result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max,
+                     wording w)
 {
-    if (t.constructed()) return invalid(type, std::string(field) + " must be primitive");
+    if (t.constructed())
+        return invalid(type, std::string(field) + (w == wording::lacks ? " must be primitive"
+                                                                       : " is constructed where a primitive belongs"));
     const std::size_t n = t.value.size();
     if (n < min || n > max) {
-        const std::string want = min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
-        return invalid(type, std::string(field) + " must be " + want + " bytes, not " + std::to_string(n));
+        const std::string range = min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
+        if (w == wording::lacks)
+            return invalid(type, std::string(field) + " must be " + range + " bytes, not " + std::to_string(n));
+        return invalid(type, std::string(field) + " is " + std::to_string(n) + " bytes; SGP.22 allows " + range);
     }
     return bytes(t.value.begin(), t.value.end());
 }
 
-result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field)
+result<bytes> transaction_id(const der::tlv& t, std::string_view type, wording w)
 {
-    auto b = sized(t, 3, 3, type, field);
+    return octets(t, type, "transactionId", 1, 16, w);
+}
+
+result<bytes> iccid(const der::tlv& t, std::string_view type)
+{
+    return octets(t, type, "iccid", 10, 10);
+}
+
+result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field, wording w)
+{
+    auto b = octets(t, type, field, 3, 3, w);
     if (!b) return b.take_error();
     return version_type{(*b)[0], (*b)[1], (*b)[2]};
 }
 
-result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field)
+result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field, wording w)
 {
-    if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive INTEGER");
+    if (w == wording::lacks) {
+        if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive INTEGER");
+        auto v = der::decode_uint(t.value);
+        if (!v) return invalid(type, std::string(field) + " is not a valid non-negative INTEGER");
+        return *v;
+    }
+    if (t.constructed()) return invalid(type, std::string(field) + " is constructed where an INTEGER belongs");
     auto v = der::decode_uint(t.value);
-    if (!v) return invalid(type, std::string(field) + " is not a valid non-negative INTEGER");
+    if (!v) return invalid(type, std::string(field) + " is not a usable INTEGER (" + v.error().message + ")");
+    return *v;
+}
+
+result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field, wording w)
+{
+    auto v = uinteger(t, type, field, w);
+    if (!v) return v.take_error();
     if (*v > static_cast<std::uint64_t>(INT_MAX)) return invalid(type, std::string(field) + " is out of range");
     return static_cast<int>(*v);
+}
+
+result<unsigned> code(const der::tlv& t, std::string_view type, std::string_view field)
+{
+    auto v = uinteger(t, type, field);
+    if (!v) return v.take_error();
+    if (*v > std::numeric_limits<unsigned>::max()) return invalid(type, std::string(field) + " is out of range");
+    return static_cast<unsigned>(*v);
+}
+
+result<bool> boolean(const der::tlv& t, std::string_view type, std::string_view field)
+{
+    if (t.constructed() || t.value.size() != 1)
+        return invalid(type, std::string(field) + " is not a BOOLEAN (one byte)");
+    return t.value[0] != 0;
+}
+
+result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max, wording w)
+{
+    if (w == wording::lacks) {
+        if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive UTF8String");
+        if (t.value.size() > max)
+            return invalid(type, std::string(field) + " has " + std::to_string(t.value.size()) + " bytes, at most " +
+                                     std::to_string(max) + " are allowed");
+        return to_string(t.value);
+    }
+    auto b = octets(t, type, field, 0, max);
+    if (!b) return b.take_error();
+    return to_string(*b);
 }
 
 result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_view field)
@@ -114,15 +203,6 @@ result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_v
     if (t.constructed() || t.value.empty() || t.value[0] > 7 || (t.value.size() == 1 && t.value[0] != 0))
         return invalid(type, std::string(field) + " is not a valid BIT STRING");
     return bytes(t.value.begin(), t.value.end());
-}
-
-result<std::string> utf8(const der::tlv& t, std::size_t max, std::string_view type, std::string_view field)
-{
-    if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive UTF8String");
-    if (t.value.size() > max)
-        return invalid(type, std::string(field) + " has " + std::to_string(t.value.size()) + " bytes, at most " +
-                                 std::to_string(max) + " are allowed");
-    return to_string(t.value);
 }
 
 result<std::vector<bytes>> pkid_list(const der::tlv& t, std::string_view type, std::string_view field)
@@ -146,7 +226,7 @@ result<bytes> certificate(const der::tlv& t, std::string_view type, std::string_
     return bytes(t.raw.begin(), t.raw.end());
 }
 
-void put_pkid_list(der::writer& w, der::tag_t tag, const std::vector<bytes>& pkids)
+void put_pkid_list(der::writer& w, tag_t tag, const std::vector<bytes>& pkids)
 {
     w.begin(tag);
     for (const auto& p : pkids)
@@ -154,4 +234,4 @@ void put_pkid_list(der::writer& w, der::tag_t tag, const std::vector<bytes>& pki
     w.end();
 }
 
-} // namespace openrsp::rsp::detail
+} // namespace openrsp::rsp::codec

@@ -1,83 +1,116 @@
 #pragma once
 /// \file
-/// \brief Shared pieces of the typed SGP.22 message decoders (euicc_info, authentication, cancel_session): element
-/// lookup that skips unknown (extension) elements, and the size/form checks with sentences naming ASN.1 type and
-/// field. Internal to lib/rsp.
+/// \brief Private to lib/rsp: the pieces every typed SGP.22 message decoder shares. Element lookup that leaves
+/// unknown (extension) elements alone (every RSP SEQUENCE is extensible), and the checks every decoder makes, each
+/// failing with a sentence that names the ASN.1 type and field: subject 1.3.1, reason 2.2 for a missing mandatory
+/// element and 2.1 for an invalid one, as SGP.22 §5.2.6 words them for ES9+ (callers may remap).
 
+#include "openrsp/core/bytes.h"
+#include "openrsp/core/result.h"
 #include "openrsp/der/der.h"
 #include "openrsp/rsp/codes.h"
 #include "openrsp/rsp/euicc_info.h"
 
-#include <climits>
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace openrsp::rsp::detail {
+namespace openrsp::rsp::codec {
 
-/// "BF38", "5F37", "80".
-std::string tag_text(der::tag_t tag);
+using der::tag_t;
 
-/// SGP.22 §5.2.6: 1.3.1 Protocol Format / 2.2 Mandatory Element Missing.
-unexpected missing(std::string_view type, std::string_view field, der::tag_t tag);
-/// 1.3.1 / 2.1 Invalid, with "<type>: <text>".
-unexpected invalid(std::string_view type, std::string_view text);
+/// \brief How a decoder words its errors. Two wordings are in use and tests quote both, so both are kept exactly:
+/// - `has_no` (download and notification messages): "X has no f (tag T), which is mandatory", "the outer tag is
+///   A where B belongs", "f is n bytes; SGP.22 allows m";
+/// - `lacks` (EUICCInfo1/2, the authentication messages, CancelSession): "X lacks its mandatory f (tag T)", "the
+///   outer tag is A, expected B", "f must be m bytes, not n", "f has n bytes, at most m are allowed".
+/// Helpers without a wording parameter say the same thing for both.
+enum class wording { has_no, lacks };
 
-/// Decodes exactly one TLV with the expected outer tag (no trailing bytes).
-result<der::tlv> open_outer(byte_view der, der::tag_t tag, std::string_view type);
+/// "BF27", "5F37", "30": a tag as written on the wire.
+std::string tag_text(tag_t tag);
 
-/// \brief The elements of one constructed value. take() hands out the first not yet taken element with a tag, in
-/// wire order (so two universal SEQUENCEs come out in the order sent); elements never taken are the unknown ones.
-class element_set {
+/// 1.3.1 / 2.2: `type` lacks a mandatory `field`.
+unexpected missing(std::string_view type, std::string_view field, tag_t tag, wording w = wording::has_no);
+/// 1.3.1 / 2.1: `type` carries something invalid; `what` is the rest of the sentence ("<type>: <what>").
+unexpected invalid(std::string_view type, std::string_view what);
+
+/// Decodes exactly one TLV with the expected outer tag; trailing bytes, other tags and bad DER are invalid.
+result<der::tlv> open(byte_view der, tag_t expected, std::string_view type, wording w = wording::has_no);
+
+/// \brief The elements of one constructed value, looked up by tag; unknown tags are left alone.
+///
+/// find() and all() look at every element. need() and take() hand out the first element with a tag that was not
+/// handed out yet, in wire order (so two universal SEQUENCEs come out in the order sent); rest() returns the
+/// elements never handed out (the extensions, to carry along verbatim).
+class fields {
 public:
-    static result<element_set> of(byte_view contents, std::string_view type);
+    /// Fails when the contents are not DER, or when one of `unique_tags` appears more than once.
+    static result<fields> read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags = {},
+                               wording w = wording::has_no);
 
-    std::optional<der::tlv> take(der::tag_t tag);
-    /// take(), or 2.2 naming the field.
-    result<der::tlv> need(der::tag_t tag, std::string_view field);
-    /// The raw bytes of every element not taken, in wire order (extensions to carry along verbatim).
+    [[nodiscard]] std::optional<der::tlv> find(tag_t tag) const;
+    std::optional<der::tlv> take(tag_t tag);
+    /// take(), or 1.3.1/2.2 naming the field.
+    result<der::tlv> need(tag_t tag, std::string_view field);
+    [[nodiscard]] const std::vector<der::tlv>& all() const { return m_items; }
+    /// The raw bytes of every element not handed out by need()/take(), in wire order.
     [[nodiscard]] bytes rest() const;
+    [[nodiscard]] std::string_view type() const { return m_type; }
 
 private:
-    std::string_view m_type;
     std::vector<der::tlv> m_items;
     std::vector<bool> m_taken;
+    std::string m_type;
+    wording m_wording = wording::has_no;
 };
 
-/// OCTET STRING-like value with a size between min and max bytes.
-result<bytes> sized(const der::tlv& t, std::size_t min, std::size_t max, std::string_view type, std::string_view field);
-/// TransactionId: OCTET STRING (SIZE(1..16)).
-inline result<bytes> transaction_id(const der::tlv& t, std::string_view type)
+/// OCTET STRING (or any primitive) contents with a size between min and max bytes.
+result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max,
+                     wording w = wording::has_no);
+/// TransactionId ::= OCTET STRING (SIZE(1..16)).
+result<bytes> transaction_id(const der::tlv& t, std::string_view type, wording w = wording::has_no);
+/// Iccid ::= [APPLICATION 26] OCTET STRING (SIZE(10)).
+result<bytes> iccid(const der::tlv& t, std::string_view type);
+/// VersionType ::= OCTET STRING (SIZE(3)).
+result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field,
+                             wording w = wording::has_no);
+/// Non-negative INTEGER (counters, sequence numbers).
+result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field,
+                               wording w = wording::has_no);
+/// A non-negative INTEGER that fits an int.
+result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field, wording w = wording::has_no);
+/// An INTEGER code that fits an `unsigned` enum.
+result<unsigned> code(const der::tlv& t, std::string_view type, std::string_view field);
+/// A code of an extensible INTEGER code set (rsp/codes.h); unnamed values are kept.
+template <code_enum E>
+result<E> code(const der::tlv& t, std::string_view type, std::string_view field, wording w = wording::has_no)
 {
-    return sized(t, 1, 16, type, "transactionId");
-}
-/// VersionType: OCTET STRING (SIZE(3)).
-result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field);
-/// A non-negative INTEGER that fits an int (every SGP.22 code set does).
-result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field);
-/// A code of an extensible INTEGER code set; unnamed values are kept.
-template <code_enum E> result<E> code(const der::tlv& t, std::string_view type, std::string_view field)
-{
-    auto v = small_int(t, type, field);
+    auto v = small_int(t, type, field, w);
     if (!v) return v.take_error();
     return code_from_int<E>(*v);
 }
-/// BIT STRING contents: an unused-bits count 0..7 (0 when empty), then the bits.
-result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_view field);
+/// BOOLEAN: one byte, any non-zero value is TRUE (BER; DER writers send FF).
+result<bool> boolean(const der::tlv& t, std::string_view type, std::string_view field);
 /// UTF8String of at most max bytes.
-result<std::string> utf8(const der::tlv& t, std::size_t max, std::string_view type, std::string_view field);
+result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max,
+                         wording w = wording::has_no);
+/// BIT STRING contents: an unused-bits count 0..7 (0 when there are no data bytes), then the bits.
+result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_view field);
 /// SEQUENCE OF SubjectKeyIdentifier (04 elements).
 result<std::vector<bytes>> pkid_list(const der::tlv& t, std::string_view type, std::string_view field);
 /// A Certificate: a constructed universal SEQUENCE, kept whole as DER.
 result<bytes> certificate(const der::tlv& t, std::string_view type, std::string_view field);
 
 /// Writes a SEQUENCE OF SubjectKeyIdentifier under `tag`.
-void put_pkid_list(der::writer& w, der::tag_t tag, const std::vector<bytes>& pkids);
+void put_pkid_list(der::writer& w, tag_t tag, const std::vector<bytes>& pkids);
 /// Writes a VersionType.
-inline void put_version(der::writer& w, der::tag_t tag, const version_type& v)
+inline void put_version(der::writer& w, tag_t tag, const version_type& v)
 {
     w.add(tag, byte_view(v.data(), v.size()));
 }
 
-} // namespace openrsp::rsp::detail
+} // namespace openrsp::rsp::codec

@@ -1,7 +1,7 @@
 /// \file
 /// \brief NotificationMetadata and the notification messages (SGP.22 §5.7.9-§5.7.11, §5.6.4).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/notifications.h"
 #include "openrsp/rsp/saip.h"
@@ -41,7 +41,7 @@ result<list_or_error> decode_list_or_error(const der::tlv& outer, std::string_vi
         return out;
     }
     if (choice->tag != list_tag)
-        return codec::invalid(type, "the CHOICE alternative " + codec::tag_hex(choice->tag) + " is unknown");
+        return codec::invalid(type, "the CHOICE alternative " + codec::tag_text(choice->tag) + " is unknown");
     auto items = der::reader(choice->value).all();
     if (!items) return codec::invalid(type, "the list is not valid DER");
     out.items = std::move(*items);
@@ -188,7 +188,7 @@ result<pending_notification> pending_notification::decode(byte_view der)
         if (!other) return other.take_error();
         return pending_notification{std::move(*other)};
     }
-    return codec::invalid(pending_type, "the tag " + codec::tag_hex(first->tag) +
+    return codec::invalid(pending_type, "the tag " + codec::tag_text(first->tag) +
                                             " is neither a ProfileInstallationResult (BF37) nor an "
                                             "OtherSignedNotification (30)");
 }
@@ -282,7 +282,7 @@ result<retrieve_notifications_list_request> retrieve_notifications_list_request:
         out.profile_management_operation = std::move(*bits);
     } else {
         return codec::invalid(retrieve_request_type,
-                              "searchCriteria has the unknown alternative " + codec::tag_hex(choice->tag));
+                              "searchCriteria has the unknown alternative " + codec::tag_text(choice->tag));
     }
     return out;
 }

@@ -1,7 +1,7 @@
 /// \file
 /// \brief SmdpSigned2, PrepareDownloadRequest, EUICCSigned2 and PrepareDownloadResponse (SGP.22 §5.7.5, §5.6.2).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/download.h"
 #include "openrsp/rsp/tags.h"
@@ -174,7 +174,7 @@ result<prepare_download_response> prepare_download_response::decode(byte_view de
         err.download_error_code = *v;
         return prepare_download_response{std::move(err)};
     }
-    return codec::invalid(response_type, "the CHOICE alternative " + codec::tag_hex(choice->tag) + " is unknown");
+    return codec::invalid(response_type, "the CHOICE alternative " + codec::tag_text(choice->tag) + " is unknown");
 }
 
 bytes prepare_download_response::encode() const

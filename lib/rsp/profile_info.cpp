@@ -1,7 +1,7 @@
 /// \file
 /// \brief ProfileInfo, ProfileInfoListRequest and ProfileInfoListResponse (SGP.22 §5.7.15, ES10c GetProfilesInfo).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/profile_info.h"
 #include "openrsp/rsp/saip.h"
@@ -174,7 +174,7 @@ result<profile_info_list_request> profile_info_list_request::decode(byte_view de
             out.search_profile_class = *c;
         } else {
             return codec::invalid(request_type,
-                                  "searchCriteria has the unknown alternative " + codec::tag_hex(choice->tag));
+                                  "searchCriteria has the unknown alternative " + codec::tag_text(choice->tag));
         }
     }
     if (const auto list = f->find(t::tag_list)) {
@@ -225,7 +225,7 @@ result<profile_info_list_response> profile_info_list_response::decode(byte_view 
         return out;
     }
     if (choice->tag != t::profile_info_list_ok)
-        return codec::invalid(response_type, "the CHOICE alternative " + codec::tag_hex(choice->tag) + " is unknown");
+        return codec::invalid(response_type, "the CHOICE alternative " + codec::tag_text(choice->tag) + " is unknown");
     auto items = der::reader(choice->value).all();
     if (!items) return codec::invalid(response_type, "profileInfoListOk is not valid DER");
     for (const auto& item : *items) {

@@ -8,6 +8,8 @@
 
 #include "openrsp/rsp/saip.h"
 
+#include "openrsp/rsp/tags.h"
+
 #include "saip_codec.h"
 
 #include <string_view>
@@ -61,14 +63,17 @@ bool digits_only(std::string_view s)
 /// PEHeader: mandated NULL and the running identification number.
 void pe_header(der::writer& w, unsigned& id)
 {
-    w.begin(saip::field::pe_header).add_null(0x80).add_uint(0x81, id++).end();
+    w.begin(tag::saip::profile_element_fields::header)
+        .add_null(tag::saip::pe_header::mandated)
+        .add_uint(tag::saip::pe_header::identification, id++)
+        .end();
 }
 
 result<void> template_id(der::writer& w, std::string_view oid)
 {
     auto enc = der::encode_oid(oid);
     if (!enc) return enc.take_error();
-    w.add(saip::field::template_id, *enc);
+    w.add(tag::saip::profile_element_fields::template_id, *enc);
     return ok();
 }
 
@@ -78,12 +83,12 @@ void record_file(der::writer& w, der::tag_t tag, std::uint16_t fid, std::size_t 
 {
     const bytes fid_bytes{static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
     w.begin(tag)
-        .begin(saip::file::fcp)
-        .add(saip::file::descriptor, bytes{0x42, 0x21, 0x00, static_cast<std::uint8_t>(record_length)})
-        .add(saip::file::file_id, fid_bytes)
-        .add(saip::file::size, der::encode_uint(record_length * records))
+        .begin(tag::saip::file::file_descriptor)
+        .add(tag::saip::fcp::file_descriptor, bytes{0x42, 0x21, 0x00, static_cast<std::uint8_t>(record_length)})
+        .add(tag::saip::fcp::file_id, fid_bytes)
+        .add(tag::saip::fcp::ef_file_size, der::encode_uint(record_length * records))
         .end()
-        .add(saip::file::fill_content, content)
+        .add(tag::saip::file::fill_file_content, content)
         .end();
 }
 
@@ -100,7 +105,7 @@ bytes arr_content()
 /// A template file whose content replaces the template default from offset 0.
 void content_file(der::writer& w, der::tag_t tag, byte_view content)
 {
-    w.begin(tag).add(saip::file::fill_content, content).end();
+    w.begin(tag).add(tag::saip::file::fill_file_content, content).end();
 }
 
 bytes ef_spn(const std::string& name)
@@ -153,113 +158,122 @@ result<bytes> build_upp(const profile_description& d)
     unsigned id = 1;
 
     // ProfileHeader: SAIP 2.3; the eUICC must support USIM and Milenage and the templates listed.
-    w.begin(saip::pe::header).add_uint(0x80, 2).add_uint(0x81, 3);
-    w.add(0x82, std::string_view(d.profile_name));
-    w.add(0x83, *iccid_header);
-    w.begin(0xA5).add_null(0x81 /* usim */).add_null(0x84 /* milenage */).end();
-    w.begin(0xA6);
+    namespace ph = tag::saip::profile_header;
+    w.begin(tag::saip::profile_element::header).add_uint(ph::major_version, 2).add_uint(ph::minor_version, 3);
+    w.add(ph::profile_type, std::string_view(d.profile_name));
+    w.add(ph::iccid, *iccid_header);
+    w.begin(ph::euicc_mandatory_services)
+        .add_null(tag::saip::services_list::usim)
+        .add_null(tag::saip::services_list::milenage)
+        .end();
+    w.begin(ph::euicc_mandatory_gfste_list);
     for (const auto oid : {oid_mf, oid_usim}) {
         auto enc = der::encode_oid(oid);
         if (!enc) return enc.take_error();
-        w.add(der::tag_t{0x06}, *enc);
+        w.add(tag::oid, *enc);
     }
     if (with_apn) {
         auto enc = der::encode_oid(oid_opt_usim);
         if (!enc) return enc.take_error();
-        w.add(der::tag_t{0x06}, *enc);
+        w.add(tag::oid, *enc);
     }
     w.end().end();
 
     // PE-MF: the MF with EF.ICCID, EF.DIR (one record announcing the USIM) and a small EF.ARR.
-    w.begin(saip::pe::mf);
+    w.begin(tag::saip::profile_element::mf);
     pe_header(w, id);
     OPENRSP_TRY_VOID(template_id(w, oid_mf));
     // The MF itself: rule 1 of EF.ARR; PIN status lists PIN1 and ADM1 (as the TS.48 profiles do).
-    w.begin(saip::field::mf_mf)
-        .begin(saip::file::fcp)
-        .add(saip::file::security, hex("2F0601"))
-        .add(saip::file::pin_status, bytes{pin_appl1, adm1})
+    w.begin(tag::saip::pe_mf::mf)
+        .begin(tag::saip::file::file_descriptor)
+        .add(tag::saip::fcp::security_attributes_referenced, hex("2F0601"))
+        .add(tag::saip::fcp::pin_status_template_do, bytes{pin_appl1, adm1})
         .end()
         .end();
-    content_file(w, saip::field::mf_ef_iccid, *iccid_ef);
+    content_file(w, tag::saip::pe_mf::ef_iccid, *iccid_ef);
     {
         der::writer app;
-        app.begin(0x61).add(0x4F, usim_aid).add(0x50, std::string_view("USIM")).end();
-        record_file(w, saip::field::mf_ef_dir, 0x2F00, 0x20, 1, app.finish());
+        app.begin(tag::saip::ef_dir::application_template)
+            .add(tag::saip::ef_dir::application_identifier, usim_aid)
+            .add(tag::saip::ef_dir::application_label, std::string_view("USIM"))
+            .end();
+        record_file(w, tag::saip::pe_mf::ef_dir, 0x2F00, 0x20, 1, app.finish());
     }
-    record_file(w, saip::field::mf_ef_arr, 0x2F06, arr_record_length, std::size(arr_records), arr_content());
+    record_file(w, tag::saip::pe_mf::ef_arr, 0x2F06, arr_record_length, std::size(arr_records), arr_content());
     w.end();
 
     // PUKs and PINs of the MF context. Test values: PUK 12345678 / 87654321, PIN1 0000 (disabled), ADM1 ASCII
     // 8 digits. pinAttributes and retry counters copy the values the TS.48 generic profiles use.
     const bytes pin1 = hex("30303030FFFFFFFF");
-    w.begin(saip::pe::puk_codes);
+    w.begin(tag::saip::profile_element::puk_codes);
     pe_header(w, id);
-    w.begin(0xA1)
-        .begin(0x30)
-        .add_uint(0x80, puk_appl1)
-        .add(0x81, std::string_view("12345678"))
+    namespace puk = tag::saip::puk_code;
+    w.begin(tag::saip::pe_puk_codes::puk_codes)
+        .begin(tag::sequence)
+        .add_uint(puk::key_reference, puk_appl1)
+        .add(puk::puk_value, std::string_view("12345678"))
         .end()
-        .begin(0x30)
-        .add_uint(0x80, second_puk_appl1)
-        .add(0x81, std::string_view("87654321"))
+        .begin(tag::sequence)
+        .add_uint(puk::key_reference, second_puk_appl1)
+        .add(puk::puk_value, std::string_view("87654321"))
         .end()
         .end()
         .end();
-    w.begin(saip::pe::pin_codes);
+    w.begin(tag::saip::profile_element::pin_codes);
     pe_header(w, id);
-    w.begin(0xA1)
-        .begin(0xA0)
-        .begin(0x30)
-        .add_uint(0x80, pin_appl1)
-        .add(0x81, pin1)
-        .add_uint(0x82, puk_appl1)
-        .add_uint(0x83, 6)
+    namespace pin = tag::saip::pin_configuration;
+    w.begin(tag::saip::pe_pin_codes::pin_codes)
+        .begin(tag::saip::pe_pin_codes::pinconfig)
+        .begin(tag::sequence)
+        .add_uint(pin::key_reference, pin_appl1)
+        .add(pin::pin_value, pin1)
+        .add_uint(pin::unblocking_pin_reference, puk_appl1)
+        .add_uint(pin::pin_attributes, 6)
         .end()
-        .begin(0x30)
-        .add_uint(0x80, adm1)
-        .add(0x81, std::string_view("88888888"))
-        .add_uint(0x83, 3)
-        .add(0x84, bytes{0x00, 0xAA})
+        .begin(tag::sequence)
+        .add_uint(pin::key_reference, adm1)
+        .add(pin::pin_value, std::string_view("88888888"))
+        .add_uint(pin::pin_attributes, 3)
+        .add(pin::max_num_of_attempts_retry_num_left, bytes{0x00, 0xAA})
         .end()
         .end()
         .end()
         .end();
 
     // PE-USIM with the identity files.
-    w.begin(saip::pe::usim);
+    w.begin(tag::saip::profile_element::usim);
     pe_header(w, id);
     OPENRSP_TRY_VOID(template_id(w, oid_usim));
-    w.begin(saip::field::usim_adf)
-        .begin(saip::file::fcp)
-        .add(saip::file::file_id, hex("7FD0")) // temporary file ID of the ADF inside this package
-        .add(saip::file::df_name, usim_aid)
-        .add(saip::file::security, hex("2F0601"))
-        .add(saip::file::pin_status, bytes{second_pin_appl1, pin_appl1, adm1})
+    w.begin(tag::saip::pe_usim::adf_usim)
+        .begin(tag::saip::file::file_descriptor)
+        .add(tag::saip::fcp::file_id, hex("7FD0")) // temporary file ID of the ADF inside this package
+        .add(tag::saip::fcp::df_name, usim_aid)
+        .add(tag::saip::fcp::security_attributes_referenced, hex("2F0601"))
+        .add(tag::saip::fcp::pin_status_template_do, bytes{second_pin_appl1, pin_appl1, adm1})
         .end()
         .end();
-    content_file(w, saip::field::usim_ef_imsi, *imsi_ef);
-    record_file(w, saip::field::usim_ef_arr, 0x6F06, arr_record_length, std::size(arr_records), arr_content());
+    content_file(w, tag::saip::pe_usim::ef_imsi, *imsi_ef);
+    record_file(w, tag::saip::pe_usim::ef_arr, 0x6F06, arr_record_length, std::size(arr_records), arr_content());
     {
         // Service 19 (SPN) matches the EF.SPN written below; 33 "shall be set to 1" (TS 31.102 §4.2.8).
         // Service 35 (ACL) stays off on purpose: the APN is carried in EF.ACL but must not restrict the device.
         bytes ust(5, 0x00);
         ust_service_byte(19, ust);
         ust_service_byte(33, ust);
-        content_file(w, saip::field::usim_ef_ust, ust);
+        content_file(w, tag::saip::pe_usim::ef_ust, ust);
     }
-    content_file(w, saip::field::usim_ef_spn, spn);
-    content_file(w, saip::field::usim_ef_est, bytes{0x00});
+    content_file(w, tag::saip::pe_usim::ef_spn, spn);
+    content_file(w, tag::saip::pe_usim::ef_est, bytes{0x00});
     {
         // EF.ACC: pySim's convention of access class = last IMSI digit (facts §8.3 notes it is only a convention).
         const unsigned cls = static_cast<unsigned>(d.imsi.back() - '0');
         const unsigned bits = 1u << cls;
-        content_file(w, saip::field::usim_ef_acc,
+        content_file(w, tag::saip::pe_usim::ef_acc,
                      bytes{static_cast<std::uint8_t>(bits >> 8), static_cast<std::uint8_t>(bits)});
     }
     // EF.AD: normal operation, MNC length in byte 4 (TS 31.102 §4.2.18).
-    content_file(w, saip::field::usim_ef_ad, bytes{0x00, 0x00, 0x00, static_cast<std::uint8_t>(d.mnc_length)});
-    w.begin(saip::field::usim_ef_ecc).end(); // template default (no extra emergency numbers)
+    content_file(w, tag::saip::pe_usim::ef_ad, bytes{0x00, 0x00, 0x00, static_cast<std::uint8_t>(d.mnc_length)});
+    w.begin(tag::saip::pe_usim::ef_ecc).end(); // template default (no extra emergency numbers)
     w.end();
 
     // The APN. There is no "default APN" EF in TS 31.102; the only USIM file that carries an APN in its standard
@@ -268,50 +282,51 @@ result<bytes> build_upp(const profile_description& d)
     if (with_apn) {
         auto labels = saip::encode_apn(d.apn);
         if (!labels) return labels.take_error();
-        bytes acl{0x01, 0xDD, static_cast<std::uint8_t>(labels->size())};
+        bytes acl{0x01, static_cast<std::uint8_t>(tag::saip::ef_acl::apn), static_cast<std::uint8_t>(labels->size())};
         append(acl, *labels);
-        w.begin(saip::pe::opt_usim);
+        w.begin(tag::saip::profile_element::opt_usim);
         pe_header(w, id);
         OPENRSP_TRY_VOID(template_id(w, oid_opt_usim));
-        w.begin(saip::field::opt_usim_ef_acl)
-            .begin(saip::file::fcp)
-            .add(saip::file::descriptor, hex("4121"))
-            .add(saip::file::file_id, hex("6F57"))
-            .add(saip::file::size, der::encode_uint(acl.size()))
+        w.begin(tag::saip::pe_opt_usim::ef_acl)
+            .begin(tag::saip::file::file_descriptor)
+            .add(tag::saip::fcp::file_descriptor, hex("4121"))
+            .add(tag::saip::fcp::file_id, hex("6F57"))
+            .add(tag::saip::fcp::ef_file_size, der::encode_uint(acl.size()))
             .end()
-            .add(saip::file::fill_content, acl)
+            .add(tag::saip::file::fill_file_content, acl)
             .end();
         w.end();
     }
 
     // The USIM's local PIN (PIN context = the ADF created above).
-    w.begin(saip::pe::pin_codes);
+    w.begin(tag::saip::profile_element::pin_codes);
     pe_header(w, id);
-    w.begin(0xA1)
-        .begin(0xA0)
-        .begin(0x30)
-        .add_uint(0x80, second_pin_appl1)
-        .add(0x81, hex("31323334FFFFFFFF"))
-        .add_uint(0x82, second_puk_appl1)
+    w.begin(tag::saip::pe_pin_codes::pin_codes)
+        .begin(tag::saip::pe_pin_codes::pinconfig)
+        .begin(tag::sequence)
+        .add_uint(pin::key_reference, second_pin_appl1)
+        .add(pin::pin_value, hex("31323334FFFFFFFF"))
+        .add_uint(pin::unblocking_pin_reference, second_puk_appl1)
         .end()
         .end()
         .end()
         .end();
 
     // PE-AKAParameter: Milenage with the standard rotation/XOR constants (their DEFAULTs, so left out).
-    w.begin(saip::pe::aka_parameter);
+    w.begin(tag::saip::profile_element::aka_parameter);
     pe_header(w, id);
-    w.begin(0xA1)
-        .begin(0xA1)
-        .add_uint(0x80, 1)      // algorithmID milenage
-        .add(0x81, bytes{0x02}) // algorithmOptions, the value the TS.48 profiles carry
-        .add(0x82, d.ki)
-        .add(0x83, d.opc)
+    namespace algo = tag::saip::algo_parameter;
+    w.begin(tag::saip::pe_aka_parameter::algo_configuration)
+        .begin(tag::saip::pe_aka_parameter::algo_parameter)
+        .add_uint(algo::algorithm_id, 1)           // milenage
+        .add(algo::algorithm_options, bytes{0x02}) // the value the TS.48 profiles carry
+        .add(algo::key, d.ki)
+        .add(algo::opc, d.opc)
         .end()
         .end();
     w.end();
 
-    w.begin(saip::pe::end);
+    w.begin(tag::saip::profile_element::end);
     pe_header(w, id);
     w.end();
     return w.finish();

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// \brief Private to lib/rsp: SAIP ProfileElement tags and the EF content encodings shared by the UPP writer and
-/// reader (3GPP TS 31.102, TS 23.003, TS 23.038; shared/reference/sgp22-facts.md §8).
+/// \brief Private to lib/rsp: the EF content encodings shared by the SAIP UPP writer and reader (the SAIP tags are
+/// in openrsp/rsp/tags.h, namespace tag::saip) (3GPP TS 31.102, TS 23.003, TS 23.038; shared/reference/sgp22-facts.md
+/// §8).
 
 #include "openrsp/core/bytes.h"
 #include "openrsp/core/result.h"
@@ -12,41 +13,6 @@
 #include <string_view>
 
 namespace openrsp::rsp::saip {
-
-/// ProfileElement CHOICE alternatives (PE_Definitions v3.3.1, automatic tags; facts §8.1).
-namespace pe {
-inline constexpr der::tag_t header = 0xA0;
-inline constexpr der::tag_t pin_codes = 0xA2;
-inline constexpr der::tag_t puk_codes = 0xA3;
-inline constexpr der::tag_t aka_parameter = 0xA4;
-inline constexpr der::tag_t non_standard = 0xA9;
-inline constexpr der::tag_t end = 0xAA;
-inline constexpr der::tag_t mf = 0xB0;
-inline constexpr der::tag_t usim = 0xB3;
-inline constexpr der::tag_t opt_usim = 0xB4;
-} // namespace pe
-
-/// Members of the PE SEQUENCEs this code touches (context tags by position).
-namespace field {
-inline constexpr der::tag_t pe_header = 0xA0;
-inline constexpr der::tag_t template_id = 0x81;
-inline constexpr der::tag_t mf_mf = 0xA2, mf_ef_iccid = 0xA4, mf_ef_dir = 0xA5, mf_ef_arr = 0xA6;
-inline constexpr der::tag_t usim_adf = 0xA2, usim_ef_imsi = 0xA3, usim_ef_arr = 0xA4, usim_ef_ust = 0xA8,
-                            usim_ef_spn = 0xAD, usim_ef_est = 0xAE, usim_ef_acc = 0xB2, usim_ef_ad = 0xB5,
-                            usim_ef_ecc = 0xB6;
-inline constexpr der::tag_t opt_usim_ef_acl = 0xB9;
-} // namespace field
-
-/// File ::= SEQUENCE OF CHOICE { doNotCreate, fileDescriptor (Fcp), fillFileOffset, fillFileContent }.
-namespace file {
-inline constexpr der::tag_t fcp = 0xA1;
-inline constexpr der::tag_t fill_offset = 0x82;
-inline constexpr der::tag_t fill_content = 0x83;
-// Fcp members
-inline constexpr der::tag_t descriptor = 0x82, file_id = 0x83, df_name = 0x84, security = 0x8B, size = 0x80,
-                            pin_status = 0xC6, proprietary = 0xA5;
-inline constexpr der::tag_t fill_pattern = 0xC1, repeat_pattern = 0xC2;
-} // namespace file
 
 /// EF.ICCID / SGP.22 `5A`: nibble-swapped BCD, F padded, 10 bytes.
 result<bytes> iccid_swapped(std::string_view digits);

@@ -1,7 +1,7 @@
 /// \file
 /// \brief StoreMetadataRequest with NotificationConfigurationInformation and OperatorId (SGP.22 §5.5.3).
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/download.h"
 #include "openrsp/rsp/saip.h"
@@ -29,7 +29,7 @@ result<std::vector<notification_configuration_information>> decode_notification_
     for (const auto& e : *items) {
         if (e.tag != tag::sequence)
             return codec::invalid("notificationConfigurationInfo",
-                                  "an element has tag " + codec::tag_hex(e.tag) + " where a SEQUENCE (30) belongs");
+                                  "an element has tag " + codec::tag_text(e.tag) + " where a SEQUENCE (30) belongs");
         auto f = codec::fields::read(e.value, nci_type, {t::profile_management_operation, t::notification_address});
         if (!f) return f.take_error();
         auto pmo = f->need(t::profile_management_operation, "profileManagementOperation");
