@@ -1,10 +1,11 @@
 #include "openrsp/lpa/download.h"
 
 #include "openrsp/crypto/ec.h"
-#include "openrsp/der/der.h"
+#include "openrsp/rsp/authentication.h"
+#include "openrsp/rsp/codes.h"
+#include "openrsp/rsp/download.h"
 #include "openrsp/rsp/es9p.h"
-#include "openrsp/rsp/saip.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/installation_result.h"
 
 #include <algorithm>
 #include <thread>
@@ -71,78 +72,6 @@ result<std::string> post_retrying(http::client& http, std::string_view address, 
         std::this_thread::sleep_for(wait);
         wait *= 2;
     }
-}
-
-// Reads the error code of an eUICC's A1 error branch, if the response is one.
-std::optional<int> euicc_error_code(byte_view response)
-{
-    auto outer = der::parse_one(response);
-    if (!outer) return std::nullopt;
-    auto err = der::reader(outer->value).find(0xA1);
-    if (!err) return std::nullopt;
-    auto code = der::reader(err->value).find(rsp::tag::integer);
-    if (!code) return -1;
-    auto v = der::decode_uint(code->value);
-    return v ? static_cast<int>(*v) : -1;
-}
-
-std::string authenticate_server_error(int code)
-{
-    switch (code) {
-    case 1:
-        return "the SM-DP+ certificate is invalid";
-    case 2:
-        return "the SM-DP+ signature is invalid";
-    case 3:
-        return "the SM-DP+ uses an unsupported curve";
-    case 4:
-        return "the eUICC has no session context";
-    case 5:
-        return "the SM-DP+ certificate has the wrong role (OID)";
-    case 6:
-        return "the SM-DP+ answered a different eUICC challenge";
-    case 7:
-        return "the SM-DP+ certificate issuer is unknown to the eUICC";
-    default:
-        return "error " + std::to_string(code);
-    }
-}
-
-std::string install_error(byte_view pir)
-{
-    auto outer = der::parse_one(pir);
-    if (!outer) return "a malformed installation result";
-    auto data = der::reader(outer->value).find(rsp::tag::profile_installation_result_data);
-    if (!data) return "a malformed installation result";
-    auto fin = der::reader(data->value).find(0xA2);
-    if (!fin) return "a malformed installation result";
-    auto branch = der::parse_one(fin->value);
-    if (branch && branch->tag == 0xA0) return {};
-    if (!branch || branch->tag != 0xA1) return "a malformed installation result";
-    der::reader e(branch->value);
-    auto cmd = e.find(0x80);
-    auto reason = e.find(0x81);
-    const auto rv = reason ? der::decode_uint(reason->value) : result<std::uint64_t>(fail(""));
-    const auto cv = cmd ? der::decode_uint(cmd->value) : result<std::uint64_t>(fail(""));
-    static const char* reasons[] = {"",
-                                    "incorrect input values",
-                                    "invalid signature",
-                                    "invalid transaction ID",
-                                    "unsupported CRT values",
-                                    "unsupported remote operation type",
-                                    "unsupported profile class",
-                                    "SCP03t structure error",
-                                    "SCP03t security error",
-                                    "the ICCID is already installed",
-                                    "insufficient memory",
-                                    "interruption",
-                                    "profile element processing error",
-                                    "data mismatch",
-                                    "invalid test profile NAA key",
-                                    "profile policy rules not allowed"};
-    std::string text = rv && *rv < std::size(reasons) ? reasons[*rv] : "unknown error";
-    if (cv) text += " (BPP command " + std::to_string(*cv) + ")";
-    return text;
 }
 
 class step_timer {
@@ -218,25 +147,20 @@ std::string profile_class_name(int profile_class)
 
 result<profile_metadata> parse_metadata(byte_view bf25)
 {
-    auto t = der::parse_one(bf25);
-    if (!t || t->tag != rsp::tag::store_metadata) return fail("the SM-DP+ sent malformed profile metadata");
-    der::reader f(t->value);
+    auto md = rsp::store_metadata_request::decode(bf25);
+    if (!md) return fail("the SM-DP+ sent malformed profile metadata (" + md.error().message + ")");
     profile_metadata m;
-    auto iccid = f.find(rsp::tag::iccid);
-    if (!iccid || iccid->value.size() != 10) return fail("the SM-DP+ sent profile metadata without an ICCID");
-    m.iccid = rsp::iccid_from_bcd(iccid->value);
-    if (auto v = f.find(rsp::tag::service_provider_name)) m.service_provider_name = to_string(v->value);
-    if (auto v = f.find(rsp::tag::profile_name)) m.profile_name = to_string(v->value);
-    if (auto v = f.find(rsp::tag::profile_class))
-        if (auto c = der::decode_uint(v->value)) m.profile_class = static_cast<int>(*c);
-    if (auto v = f.find(rsp::tag::icon)) m.icon_bytes = v->value.size();
+    m.iccid = md->iccid_digits();
+    m.service_provider_name = std::move(md->service_provider_name);
+    m.profile_name = std::move(md->profile_name);
+    m.profile_class = static_cast<int>(md->profile_class_or_default());
+    m.icon_bytes = md->icon ? md->icon->size() : 0;
     if (m.icon_bytes > 0) {
-        m.icon_type = "jpg"; // IconType: jpg(0) is the default when 93 is absent
-        if (auto v = f.find(rsp::tag::icon_type))
-            if (auto c = der::decode_uint(v->value)) m.icon_type = *c == 1 ? "png" : *c == 0 ? "jpg" : "unknown";
+        // IconType: jpg(0) is the default when 93 is absent.
+        const unsigned type = md->icon_type.value_or(0);
+        m.icon_type = type == 1 ? "png" : type == 0 ? "jpg" : "unknown";
     }
-    if (auto v = f.find(rsp::tag::profile_owner))
-        if (auto mm = der::reader(v->value).find(0x80)) m.profile_owner = mcc_mnc_text(mm->value);
+    if (md->profile_owner) m.profile_owner = mcc_mnc_text(md->profile_owner->mcc_mnc);
     return m;
 }
 
@@ -267,8 +191,9 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 
     // From here on both sides hold a session; any failure cancels it on both, with the reason that fits:
     // a step that timed out is reported as timeout rather than as an undefined error.
-    auto abort = [&](int reason, error e) -> unexpected {
-        if (reason == cancel_reason::undefined_reason && is_timeout(e)) reason = cancel_reason::timeout;
+    using reason_code = rsp::cancel_session_reason;
+    auto abort = [&](reason_code reason, error e) -> unexpected {
+        if (reason == reason_code::undefined_reason && is_timeout(e)) reason = reason_code::timeout;
         bool cancelled = false;
         if (auto cancel = euicc.cancel_session(*tid, reason)) {
             es9p::cancel_session_request req{ia_resp->transaction_id, *cancel};
@@ -281,7 +206,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     };
     const auto stop_if_interrupted = [&]() -> std::optional<unexpected> {
         if (!interrupted()) return std::nullopt;
-        return abort(cancel_reason::postponed,
+        return abort(reason_code::postponed,
                      error::plain("the download was interrupted; nothing was installed and the same activation code "
                                   "can be used again"));
     };
@@ -291,51 +216,52 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     auto as = euicc.authenticate_server(ia_resp->server_signed1, ia_resp->server_signature1,
                                         ia_resp->euicc_ci_pkid_to_be_used, ia_resp->server_certificate,
                                         o.activation_code.matching_id, o.device);
-    if (!as) return abort(cancel_reason::undefined_reason, as.error());
-    if (auto code = euicc_error_code(*as))
-        return abort(cancel_reason::undefined_reason,
-                     error::plain("the eUICC did not accept the SM-DP+: " + authenticate_server_error(*code)));
+    if (!as) return abort(reason_code::undefined_reason, as.error());
+    // An answer that does not decode goes on to the SM-DP+ as it is: judging it is authenticateClient's job.
+    if (auto answer = rsp::authenticate_server_response::decode(*as); answer && answer->error())
+        return abort(reason_code::undefined_reason,
+                     error::plain("the eUICC did not accept the SM-DP+: " +
+                                  rsp::describe(answer->error()->authenticate_error_code)));
     es9p::authenticate_client_request ac{ia_resp->transaction_id, *as};
     auto ac_body = post(http, address, es9p::authenticate_client_request::function, es9p::to_json(ac));
-    if (!ac_body) return abort(cancel_reason::undefined_reason, ac_body.error());
+    if (!ac_body) return abort(reason_code::undefined_reason, ac_body.error());
     auto ac_resp = es9p::parse_authenticate_client_response(*ac_body);
-    if (!ac_resp) return abort(cancel_reason::undefined_reason, ac_resp.error());
+    if (!ac_resp) return abort(reason_code::undefined_reason, ac_resp.error());
     auto metadata = parse_metadata(ac_resp->profile_metadata);
-    if (!metadata) return abort(cancel_reason::metadata_mismatch, metadata.error());
+    if (!metadata) return abort(reason_code::metadata_mismatch, metadata.error());
     out.metadata = *metadata;
     auth.done("AuthenticateServer, authenticateClient: " + metadata->service_provider_name + " / " +
               metadata->profile_name + " (ICCID " + metadata->iccid + ")");
     if (auto stop = stop_if_interrupted()) return *stop;
 
     if (o.confirm && !o.confirm(*metadata))
-        return abort(cancel_reason::end_user_rejection, error::plain("the download was declined by the user"));
+        return abort(reason_code::end_user_rejection, error::plain("the download was declined by the user"));
     if (auto stop = stop_if_interrupted()) return *stop;
 
     step_timer dl(o, euicc, http, "Download");
     // smdpSigned2.ccRequiredFlag says whether a confirmation code is needed (SGP.22 §5.6.3).
     bool cc_required = o.activation_code.confirmation_code_required;
-    if (auto s2 = der::parse_one(ac_resp->smdp_signed2))
-        if (auto flag = der::reader(s2->value).find(rsp::tag::boolean))
-            cc_required = !flag->value.empty() && flag->value[0] != 0;
+    if (auto s2 = rsp::smdp_signed2::decode(ac_resp->smdp_signed2)) cc_required = s2->cc_required;
     std::optional<bytes> hash_cc;
     if (cc_required) {
         std::optional<std::string> cc = o.ask_confirmation_code ? o.ask_confirmation_code() : std::nullopt;
         if (!cc || cc->empty())
-            return abort(cancel_reason::end_user_rejection,
+            return abort(reason_code::end_user_rejection,
                          error::rsp("8.2.7", "2.2", "this profile needs a confirmation code and none was given"));
         hash_cc = crypto::sha256(concat({crypto::sha256(as_bytes(*cc)), *tid}));
     }
     auto pd =
         euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
-    if (!pd) return abort(cancel_reason::undefined_reason, pd.error());
-    if (auto code = euicc_error_code(*pd))
-        return abort(cancel_reason::undefined_reason,
-                     error::plain("the eUICC refused PrepareDownload (error " + std::to_string(*code) + ")"));
+    if (!pd) return abort(reason_code::undefined_reason, pd.error());
+    if (auto answer = rsp::prepare_download_response::decode(*pd); answer && answer->error())
+        return abort(reason_code::undefined_reason,
+                     error::plain("the eUICC refused PrepareDownload (error " +
+                                  std::to_string(answer->error()->download_error_code) + ")"));
     es9p::get_bound_profile_package_request gb{ia_resp->transaction_id, *pd};
     auto gb_body = post(http, address, es9p::get_bound_profile_package_request::function, es9p::to_json(gb));
-    if (!gb_body) return abort(cancel_reason::undefined_reason, gb_body.error());
+    if (!gb_body) return abort(reason_code::undefined_reason, gb_body.error());
     auto gb_resp = es9p::parse_get_bound_profile_package_response(*gb_body);
-    if (!gb_resp) return abort(cancel_reason::undefined_reason, gb_resp.error());
+    if (!gb_resp) return abort(reason_code::undefined_reason, gb_resp.error());
     out.bpp_bytes = gb_resp->bound_profile_package.size();
     dl.done("PrepareDownload, getBoundProfilePackage: " + std::to_string(gb_resp->bound_profile_package.size()) +
             "-byte BPP");
@@ -344,34 +270,28 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 
     step_timer install(o, euicc, http, "Install");
     auto pir = euicc.load_bound_profile_package(gb_resp->bound_profile_package, o.on_bpp_progress);
-    if (!pir) return abort(cancel_reason::load_bpp_execution_error, pir.error());
-    const std::string failure = install_error(*pir);
+    if (!pir) return abort(reason_code::load_bpp_execution_error, pir.error());
+    // ProfileInstallationResult (SGP.22 §5.7.6): its ErrorResult says which BPP command failed and why.
+    const auto installation = rsp::profile_installation_result::decode(*pir);
+    std::string failure;
+    if (!installation)
+        failure = "a malformed installation result";
+    else if (const auto* e = installation->error())
+        failure = e->sentence();
 
     // The installation result is a pending notification on the eUICC either way; deliver it.
-    if (o.send_notification) {
-        auto outer = der::parse_one(*pir);
-        std::optional<der::tlv> meta;
-        if (outer)
-            if (auto data = der::reader(outer->value).find(rsp::tag::profile_installation_result_data))
-                meta = der::reader(data->value).find(rsp::tag::notification_metadata);
-        if (meta) {
-            der::reader m(meta->value);
-            auto seq = m.find(0x80);
-            auto addr = m.find(rsp::tag::utf8_string);
-            auto seq_v = seq ? der::decode_uint(seq->value) : result<std::uint64_t>(fail(""));
-            if (seq_v && addr) {
-                notification_delivery d;
-                d.notification.seq_number = *seq_v;
-                d.notification.operation = "install";
-                d.notification.address = to_string(addr->value);
-                d.notification.iccid = out.metadata.iccid;
-                auto sent = send_notification(euicc, http, *seq_v, d.notification.address, *pir);
-                d.delivered = static_cast<bool>(sent);
-                if (!sent) d.error = sent.error().message;
-                out.notification_sent = d.delivered;
-                out.install_notification = std::move(d);
-            }
-        }
+    if (o.send_notification && installation) {
+        const auto& meta = installation->notification_metadata;
+        notification_delivery d;
+        d.notification.seq_number = meta.seq_number;
+        d.notification.operation = rsp::describe(rsp::notification_event::install);
+        d.notification.address = meta.notification_address;
+        d.notification.iccid = out.metadata.iccid;
+        auto sent = send_notification(euicc, http, meta.seq_number, d.notification.address, *pir);
+        d.delivered = static_cast<bool>(sent);
+        if (!sent) d.error = sent.error().message;
+        out.notification_sent = d.delivered;
+        out.install_notification = std::move(d);
     }
     if (!failure.empty()) return fail("the eUICC could not install the profile: " + failure);
     install.done("LoadBoundProfilePackage, handleNotification" +

@@ -1,6 +1,17 @@
+/// \file
+/// \brief ES10 over STORE DATA (SGP.22 §5.7.2) and the ES10b/ES10c calls of the LPA, each request built and each
+/// answer read through its typed rsp message where one exists.
+
 #include "openrsp/lpa/es10.h"
 
+#include "es10_detail.h"
+
 #include "openrsp/der/der.h"
+#include "openrsp/rsp/authentication.h"
+#include "openrsp/rsp/cancel_session.h"
+#include "openrsp/rsp/download.h"
+#include "openrsp/rsp/notifications.h"
+#include "openrsp/rsp/profile_info.h"
 #include "openrsp/rsp/saip.h"
 #include "openrsp/rsp/tags.h"
 
@@ -10,40 +21,47 @@ namespace openrsp::lpa {
 
 namespace {
 
+// STORE DATA (GlobalPlatform Card Spec §11.11) as SGP.22 §5.7.2 uses it: proprietary class, P1 "more blocks" /
+// "last block" with BER-TLV data structure, P2 the block number; GET RESPONSE fetches what 61xx announces.
+constexpr std::uint8_t cla_proprietary = 0x80;
+constexpr std::uint8_t cla_channel_mask = 0x03;
 constexpr std::uint8_t ins_store_data = 0xE2;
 constexpr std::uint8_t ins_get_response = 0xC0;
 constexpr std::uint8_t p1_more_blocks = 0x11;
 constexpr std::uint8_t p1_last_block = 0x91;
+// ISO 7816-4 status words.
+constexpr std::uint8_t sw1_more_data = 0x61;
+constexpr std::uint8_t sw1_ok = 0x90;
+constexpr std::uint8_t sw2_ok = 0x00;
 
-result<der::tlv> expect(const bytes& response, der::tag_t tag, const char* function)
+// The value of a TLV the SM-DP+ hands over whole: ES9+ carries serverSignature1, euiccCiPKIdToBeUsed and
+// smdpSignature2 as TLVs (SGP.22 §6.5.2), the typed ES10b requests hold their values.
+result<bytes> value_of(byte_view tlv, der::tag_t tag, const char* what)
+{
+    auto t = der::parse_one(tlv);
+    if (!t || t->tag != tag) return fail(std::string("the SM-DP+ sent a malformed ") + what);
+    return bytes(t->value.begin(), t->value.end());
+}
+
+} // namespace
+
+namespace detail {
+
+result<der::tlv> expect(byte_view response, der::tag_t tag, const char* function)
 {
     auto t = der::parse_one(response);
     if (!t || t->tag != tag) return fail(std::string("the eUICC sent a malformed ") + function + " response");
     return t;
 }
 
-result<es10c_code> simple_result(const bytes& response, der::tag_t tag, const char* function)
+bytes empty_request(der::tag_t tag)
 {
-    auto t = expect(response, tag, function);
-    if (!t) return t.take_error();
-    auto code = der::reader(t->value).find(0x80);
-    if (!code) return fail(std::string("the eUICC sent a malformed ") + function + " response");
-    auto v = der::decode_uint(code->value);
-    if (!v) return fail(std::string("the eUICC sent a malformed ") + function + " response");
-    return es10c_code{static_cast<int>(*v)};
+    return der::encode(tag, byte_view{});
 }
 
-std::string pmo_name(byte_view bits)
-{
-    using rsp::notification_event;
-    if (der::bit_is_set(bits, static_cast<unsigned>(notification_event::install))) return "install";
-    if (der::bit_is_set(bits, static_cast<unsigned>(notification_event::enable))) return "enable";
-    if (der::bit_is_set(bits, static_cast<unsigned>(notification_event::disable))) return "disable";
-    if (der::bit_is_set(bits, static_cast<unsigned>(notification_event::del))) return "delete";
-    return "unknown";
-}
+} // namespace detail
 
-} // namespace
+using detail::expect;
 
 es10_client::es10_client(rsp::card_transport& transport, std::size_t block_size, bytes isd_r_aid)
     : m_transport(transport), m_block_size(std::clamp<std::size_t>(block_size, 6, 255)),
@@ -96,7 +114,7 @@ result<bytes> es10_client::call(byte_view request)
 {
     if (m_channel < 0) return fail("the eUICC session is not open");
     // Logical channels 1-3 go in the low bits of CLA (ETSI TS 102 221 §10.1.1).
-    const std::uint8_t cla = static_cast<std::uint8_t>(0x80 | (m_channel & 0x03));
+    const std::uint8_t cla = static_cast<std::uint8_t>(cla_proprietary | (m_channel & cla_channel_mask));
     bytes response;
     std::size_t block = 0;
     for (std::size_t off = 0; off < request.size() || (request.empty() && block == 0); ++block) {
@@ -111,15 +129,15 @@ result<bytes> es10_client::call(byte_view request)
         if (!r) return r;
         std::uint8_t sw1 = (*r)[r->size() - 2], sw2 = (*r)[r->size() - 1];
         response.assign(r->begin(), r->end() - 2);
-        while (sw1 == 0x61) {
-            const bytes get{static_cast<std::uint8_t>(m_channel & 0x03), ins_get_response, 0, 0, sw2};
+        while (sw1 == sw1_more_data) {
+            const bytes get{static_cast<std::uint8_t>(m_channel & cla_channel_mask), ins_get_response, 0, 0, sw2};
             auto more = transmit(get);
             if (!more) return more;
             response.insert(response.end(), more->begin(), more->end() - 2);
             sw1 = (*more)[more->size() - 2];
             sw2 = (*more)[more->size() - 1];
         }
-        if (sw1 != 0x90 || sw2 != 0x00) {
+        if (sw1 != sw1_ok || sw2 != sw2_ok) {
             char sw[5];
             std::snprintf(sw, sizeof sw, "%02X%02X", sw1, sw2);
             return fail(std::string("the eUICC refused an ES10 command with status ") + sw);
@@ -132,7 +150,7 @@ result<bytes> es10_client::call(byte_view request)
 
 result<bytes> es10_client::get_euicc_info1()
 {
-    auto r = call(bytes{0xBF, 0x20, 0x00});
+    auto r = call(detail::empty_request(rsp::tag::get_euicc_info1));
     if (!r) return r;
     if (auto t = expect(*r, rsp::tag::get_euicc_info1, "GetEUICCInfo1"); !t) return t.take_error();
     return r;
@@ -140,22 +158,26 @@ result<bytes> es10_client::get_euicc_info1()
 
 result<bytes> es10_client::get_euicc_challenge()
 {
-    auto r = call(bytes{0xBF, 0x2E, 0x00});
+    auto r = call(detail::empty_request(rsp::tag::get_euicc_challenge));
     if (!r) return r;
     auto t = expect(*r, rsp::tag::get_euicc_challenge, "GetEUICCChallenge");
     if (!t) return t.take_error();
-    auto c = der::reader(t->value).find(0x80);
+    auto c = der::reader(t->value).find(rsp::tag::get_euicc_challenge_response::euicc_challenge);
     if (!c || c->value.size() != 16) return fail("the eUICC sent a malformed GetEUICCChallenge response");
     return bytes(c->value.begin(), c->value.end());
 }
 
 result<std::string> es10_client::get_eid()
 {
-    auto r = call(bytes{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A});
+    // GetEuiccDataRequest (§5.7.20) with tagList = the eidValue tag, a one-byte tag.
+    constexpr std::uint8_t eid_tag = rsp::tag::get_eid_response::eid;
+    der::writer w;
+    w.begin(rsp::tag::get_eid).add(rsp::tag::get_eid_request::tag_list, bytes{eid_tag}).end();
+    auto r = call(w.finish());
     if (!r) return r.take_error();
     auto t = expect(*r, rsp::tag::get_eid, "GetEID");
     if (!t) return t.take_error();
-    auto e = der::reader(t->value).find(0x5A);
+    auto e = der::reader(t->value).find(rsp::tag::get_eid_response::eid);
     if (!e || e->value.size() != 16) return fail("the eUICC sent a malformed GetEID response");
     return to_hex(e->value, true);
 }
@@ -164,19 +186,22 @@ result<bytes> es10_client::authenticate_server(byte_view server_signed1, byte_vi
                                                byte_view euicc_ci_pkid_tlv, byte_view server_certificate,
                                                std::string_view matching_id, const device_info& device)
 {
-    auto device_tlv = encode_device_info(device);
-    if (!device_tlv) return device_tlv.take_error();
-    der::writer w;
-    w.begin(rsp::tag::authenticate_server)
-        .raw(server_signed1)
-        .raw(server_signature1_tlv)
-        .raw(euicc_ci_pkid_tlv)
-        .raw(server_certificate)
-        .begin(0xA0); // ctxParams1: CtxParamsForCommonAuthentication
-    if (!matching_id.empty()) w.add(0x80, matching_id);
-    w.raw(*device_tlv);
-    w.end().end();
-    auto r = call(w.finish());
+    namespace f = rsp::tag::authenticate_server_request;
+    auto typed_device = detail::typed_device_info(device);
+    if (!typed_device) return typed_device.take_error();
+    rsp::authenticate_server_request req;
+    // serverSigned1 goes on exactly as the SM-DP+ signed it (SGP.22 §5.7.13: the eUICC verifies serverSignature1).
+    req.server_signed1_raw.assign(server_signed1.begin(), server_signed1.end());
+    auto signature = value_of(server_signature1_tlv, f::server_signature1, "serverSignature1");
+    if (!signature) return signature.take_error();
+    req.server_signature1 = std::move(*signature);
+    auto ci_pkid = value_of(euicc_ci_pkid_tlv, f::euicc_ci_pkid_to_be_used, "euiccCiPKIdToBeUsed");
+    if (!ci_pkid) return ci_pkid.take_error();
+    req.euicc_ci_pkid_to_be_used = std::move(*ci_pkid);
+    req.server_certificate.assign(server_certificate.begin(), server_certificate.end());
+    if (!matching_id.empty()) req.ctx_params1.matching_id = std::string(matching_id);
+    req.ctx_params1.device_info = std::move(*typed_device);
+    auto r = call(req.encode());
     if (!r) return r;
     auto t = expect(*r, rsp::tag::authenticate_server, "AuthenticateServer");
     if (!t) return t.take_error();
@@ -186,11 +211,16 @@ result<bytes> es10_client::authenticate_server(byte_view server_signed1, byte_vi
 result<bytes> es10_client::prepare_download(byte_view smdp_signed2, byte_view smdp_signature2_tlv,
                                             byte_view smdp_certificate, const std::optional<bytes>& hash_cc)
 {
-    der::writer w;
-    w.begin(rsp::tag::prepare_download).raw(smdp_signed2).raw(smdp_signature2_tlv);
-    if (hash_cc) w.add(rsp::tag::octet_string, *hash_cc);
-    w.raw(smdp_certificate).end();
-    auto r = call(w.finish());
+    rsp::prepare_download_request req;
+    // smdpSigned2 goes on exactly as the SM-DP+ signed it (SGP.22 §5.7.5: the eUICC verifies smdpSignature2).
+    req.smdp_signed2.raw.assign(smdp_signed2.begin(), smdp_signed2.end());
+    auto signature =
+        value_of(smdp_signature2_tlv, rsp::tag::prepare_download_request::smdp_signature2, "smdpSignature2");
+    if (!signature) return signature.take_error();
+    req.smdp_signature2 = std::move(*signature);
+    req.hash_cc = hash_cc;
+    req.smdp_certificate.assign(smdp_certificate.begin(), smdp_certificate.end());
+    auto r = call(req.encode());
     if (!r) return r;
     auto t = expect(*r, rsp::tag::prepare_download, "PrepareDownload");
     if (!t) return t.take_error();
@@ -201,35 +231,10 @@ result<bytes>
 es10_client::load_bound_profile_package(byte_view bpp,
                                         const std::function<void(std::size_t loaded, std::size_t total)>& progress)
 {
-    auto outer = der::parse_one(bpp);
-    if (!outer || outer->tag != rsp::tag::bound_profile_package)
-        return fail("the SM-DP+ sent a Bound Profile Package that is not a BF36 TLV");
-    auto elements = der::reader(outer->value).all();
-    if (!elements || elements->empty() || (*elements)[0].tag != rsp::tag::initialise_secure_channel)
-        return fail("the Bound Profile Package does not start with InitialiseSecureChannel");
-
+    auto package = rsp::bound_profile_package::decode(bpp);
+    if (!package) return fail("the SM-DP+ sent a malformed Bound Profile Package: " + package.error().message);
     // SGP.22 §2.5.5: each of these is its own ES10b LoadBoundProfilePackage command.
-    std::vector<bytes> series;
-    bytes first;
-    der::put_header(first, rsp::tag::bound_profile_package, outer->value.size());
-    append(first, (*elements)[0].raw);
-    series.push_back(std::move(first));
-    for (std::size_t i = 1; i < elements->size(); ++i) {
-        const der::tlv& e = (*elements)[i];
-        if (e.tag == rsp::tag::first_sequence_of_87 || e.tag == rsp::tag::second_sequence_of_87) {
-            series.emplace_back(e.raw.begin(), e.raw.end());
-        } else if (e.tag == rsp::tag::sequence_of_88 || e.tag == rsp::tag::sequence_of_86) {
-            bytes header;
-            der::put_header(header, e.tag, e.value.size());
-            series.push_back(std::move(header));
-            auto segments = der::reader(e.value).all();
-            if (!segments) return fail("the Bound Profile Package has a malformed segment list");
-            for (const auto& s : *segments)
-                series.emplace_back(s.raw.begin(), s.raw.end());
-        } else {
-            return fail("the Bound Profile Package has an unexpected element");
-        }
-    }
+    const std::vector<bytes> series = package->store_data_series();
     std::size_t total = 0, loaded = 0;
     for (const auto& s : series)
         total += s.size();
@@ -239,7 +244,8 @@ es10_client::load_bound_profile_package(byte_view bpp,
         loaded += series[i].size();
         if (progress) progress(loaded, total);
         if (!r->empty()) {
-            // A BF37 before the last segment means the eUICC stopped with an error result.
+            // A BF37 before the last segment means the eUICC stopped with an error result. The caller reads it with
+            // rsp::profile_installation_result::decode; here only its outer tag is checked, as for every answer.
             if (auto t = expect(*r, rsp::tag::profile_installation_result, "LoadBoundProfilePackage"); !t)
                 return t.take_error();
             return r;
@@ -248,14 +254,10 @@ es10_client::load_bound_profile_package(byte_view bpp,
     return fail("the eUICC returned no installation result after the last segment");
 }
 
-result<bytes> es10_client::cancel_session(byte_view transaction_id, int reason)
+result<bytes> es10_client::cancel_session(byte_view transaction_id, rsp::cancel_session_reason reason)
 {
-    der::writer w;
-    w.begin(rsp::tag::cancel_session)
-        .add(0x80, transaction_id)
-        .add_uint(0x81, static_cast<std::uint64_t>(reason))
-        .end();
-    auto r = call(w.finish());
+    const rsp::cancel_session_request req{bytes(transaction_id.begin(), transaction_id.end()), reason};
+    auto r = call(req.encode());
     if (!r) return r;
     if (auto t = expect(*r, rsp::tag::cancel_session, "CancelSession"); !t) return t.take_error();
     return r;
@@ -263,27 +265,23 @@ result<bytes> es10_client::cancel_session(byte_view transaction_id, int reason)
 
 result<std::vector<profile_info>> es10_client::get_profiles_info()
 {
-    auto r = call(bytes{0xBF, 0x2D, 0x00});
+    auto r = call(rsp::profile_info_list_request{}.encode());
     if (!r) return r.take_error();
-    auto t = expect(*r, rsp::tag::get_profiles_info, "GetProfilesInfo");
-    if (!t) return t.take_error();
-    auto list = der::reader(t->value).find(0xA0);
-    if (!list) return fail("the eUICC could not list its profiles");
-    auto entries = der::reader(list->value).all();
-    if (!entries) return fail("the eUICC sent a malformed profile list");
+    if (auto t = expect(*r, rsp::tag::get_profiles_info, "GetProfilesInfo"); !t) return t.take_error();
+    auto list = rsp::profile_info_list_response::decode(*r);
+    if (!list) return fail("the eUICC sent a malformed profile list (" + list.error().message + ")");
+    if (list->error) return fail("the eUICC could not list its profiles");
     std::vector<profile_info> out;
-    for (const auto& e : *entries) {
-        if (e.tag != rsp::tag::profile_info) continue;
-        der::reader f(e.value);
+    out.reserve(list->profiles.size());
+    for (auto& e : list->profiles) {
         profile_info p;
-        if (auto v = f.find(rsp::tag::iccid)) p.iccid = rsp::iccid_from_bcd(v->value);
-        if (auto v = f.find(rsp::tag::isdp_aid)) p.isdp_aid.assign(v->value.begin(), v->value.end());
-        if (auto v = f.find(rsp::tag::profile_state)) p.enabled = !v->value.empty() && v->value[0] == 1;
-        if (auto v = f.find(rsp::tag::profile_nickname)) p.nickname = to_string(v->value);
-        if (auto v = f.find(rsp::tag::service_provider_name)) p.service_provider_name = to_string(v->value);
-        if (auto v = f.find(rsp::tag::profile_name)) p.profile_name = to_string(v->value);
-        if (auto v = f.find(rsp::tag::profile_class))
-            if (auto c = der::decode_uint(v->value)) p.profile_class = static_cast<int>(*c);
+        p.iccid = e.iccid_digits();
+        p.isdp_aid = std::move(e.isdp_aid);
+        p.enabled = e.enabled();
+        p.nickname = e.profile_nickname.value_or("");
+        p.service_provider_name = e.service_provider_name.value_or("");
+        p.profile_name = e.profile_name.value_or("");
+        p.profile_class = static_cast<int>(e.profile_class.value_or(2)); // ProfileClass DEFAULT operational
         out.push_back(std::move(p));
     }
     return out;
@@ -306,33 +304,40 @@ result<bytes> profile_identifier_tlv(std::string_view id)
 }
 
 namespace {
+// EnableProfileRequest / DisableProfileRequest (§5.7.16, §5.7.17): the same shape under different outer tags.
 bytes profile_op_request(der::tag_t tag, byte_view identifier, bool refresh)
 {
+    namespace t = rsp::tag::enable_profile_request;
+    static_assert(t::profile_identifier == rsp::tag::disable_profile_request::profile_identifier &&
+                  t::refresh_flag == rsp::tag::disable_profile_request::refresh_flag);
     der::writer w;
-    w.begin(tag).begin(0xA0).raw(identifier).end().add_bool(0x81, refresh).end();
+    w.begin(tag).begin(t::profile_identifier).raw(identifier).end().add_bool(t::refresh_flag, refresh).end();
     return w.finish();
 }
 } // namespace
 
-result<es10c_code> es10_client::enable_profile(std::string_view iccid_or_aid, bool refresh)
+result<es10c_code<rsp::enable_profile_result>> es10_client::enable_profile(std::string_view iccid_or_aid, bool refresh)
 {
     auto id = profile_identifier_tlv(iccid_or_aid);
     if (!id) return id.take_error();
     auto r = call(profile_op_request(rsp::tag::enable_profile, *id, refresh));
     if (!r) return r.take_error();
-    return simple_result(*r, rsp::tag::enable_profile, "EnableProfile");
+    return detail::result_code<rsp::enable_profile_result>(
+        *r, rsp::tag::enable_profile, rsp::tag::enable_profile_response::enable_result, "EnableProfile");
 }
 
-result<es10c_code> es10_client::disable_profile(std::string_view iccid_or_aid, bool refresh)
+result<es10c_code<rsp::disable_profile_result>> es10_client::disable_profile(std::string_view iccid_or_aid,
+                                                                             bool refresh)
 {
     auto id = profile_identifier_tlv(iccid_or_aid);
     if (!id) return id.take_error();
     auto r = call(profile_op_request(rsp::tag::disable_profile, *id, refresh));
     if (!r) return r.take_error();
-    return simple_result(*r, rsp::tag::disable_profile, "DisableProfile");
+    return detail::result_code<rsp::disable_profile_result>(
+        *r, rsp::tag::disable_profile, rsp::tag::disable_profile_response::disable_result, "DisableProfile");
 }
 
-result<es10c_code> es10_client::delete_profile(std::string_view iccid_or_aid)
+result<es10c_code<rsp::delete_profile_result>> es10_client::delete_profile(std::string_view iccid_or_aid)
 {
     auto id = profile_identifier_tlv(iccid_or_aid);
     if (!id) return id.take_error();
@@ -341,41 +346,44 @@ result<es10c_code> es10_client::delete_profile(std::string_view iccid_or_aid)
     w.begin(rsp::tag::delete_profile).raw(*id).end();
     auto r = call(w.finish());
     if (!r) return r.take_error();
-    return simple_result(*r, rsp::tag::delete_profile, "DeleteProfile");
+    return detail::result_code<rsp::delete_profile_result>(
+        *r, rsp::tag::delete_profile, rsp::tag::delete_profile_response::delete_result, "DeleteProfile");
 }
 
-result<es10c_code> es10_client::set_nickname(std::string_view iccid, std::string_view nickname)
+result<es10c_code<rsp::set_nickname_result>> es10_client::set_nickname(std::string_view iccid,
+                                                                       std::string_view nickname)
 {
     auto bcd = rsp::iccid_to_bcd(iccid);
     if (!bcd) return fail("'" + std::string(iccid) + "' is not an ICCID");
     if (nickname.size() > 64) return fail("a nickname has at most 64 bytes");
     der::writer w;
-    w.begin(rsp::tag::set_nickname).add(rsp::tag::iccid, *bcd).add(rsp::tag::profile_nickname, nickname).end();
+    w.begin(rsp::tag::set_nickname)
+        .add(rsp::tag::set_nickname_request::iccid, *bcd)
+        .add(rsp::tag::set_nickname_request::profile_nickname, nickname)
+        .end();
     auto r = call(w.finish());
     if (!r) return r.take_error();
-    return simple_result(*r, rsp::tag::set_nickname, "SetNickname");
+    return detail::result_code<rsp::set_nickname_result>(
+        *r, rsp::tag::set_nickname, rsp::tag::set_nickname_response::set_nickname_result, "SetNickname");
 }
 
 result<std::vector<notification_info>> es10_client::list_notifications()
 {
-    auto r = call(bytes{0xBF, 0x28, 0x00});
+    auto r = call(rsp::list_notification_request{}.encode());
     if (!r) return r.take_error();
-    auto t = expect(*r, rsp::tag::list_notification, "ListNotification");
-    if (!t) return t.take_error();
-    auto list = der::reader(t->value).find(0xA0);
-    if (!list) return fail("the eUICC could not list its notifications");
-    auto entries = der::reader(list->value).all();
-    if (!entries) return fail("the eUICC sent a malformed notification list");
+    if (auto t = expect(*r, rsp::tag::list_notification, "ListNotification"); !t) return t.take_error();
+    auto list = rsp::list_notification_response::decode(*r);
+    if (!list) return fail("the eUICC sent a malformed notification list (" + list.error().message + ")");
+    if (list->error) return fail("the eUICC could not list its notifications");
     std::vector<notification_info> out;
-    for (const auto& e : *entries) {
-        if (e.tag != rsp::tag::notification_metadata) continue;
-        der::reader f(e.value);
+    out.reserve(list->notification_metadata_list.size());
+    for (auto& m : list->notification_metadata_list) {
         notification_info n;
-        if (auto v = f.find(0x80))
-            if (auto s = der::decode_uint(v->value)) n.seq_number = *s;
-        if (auto v = f.find(0x81)) n.operation = pmo_name(v->value);
-        if (auto v = f.find(rsp::tag::utf8_string)) n.address = to_string(v->value);
-        if (auto v = f.find(rsp::tag::iccid)) n.iccid = rsp::iccid_from_bcd(v->value);
+        n.seq_number = m.seq_number;
+        const auto event = m.event();
+        n.operation = event ? rsp::describe(*event) : "unknown";
+        n.iccid = m.iccid_digits();
+        n.address = std::move(m.notification_address);
         out.push_back(std::move(n));
     }
     return out;
@@ -383,92 +391,31 @@ result<std::vector<notification_info>> es10_client::list_notifications()
 
 result<bytes> es10_client::retrieve_notification(std::uint64_t seq_number)
 {
-    der::writer w;
-    w.begin(rsp::tag::retrieve_notifications_list).begin(0xA0).add_uint(0x80, seq_number).end().end();
-    auto r = call(w.finish());
+    rsp::retrieve_notifications_list_request req;
+    req.seq_number = seq_number;
+    auto r = call(req.encode());
     if (!r) return r;
-    auto t = expect(*r, rsp::tag::retrieve_notifications_list, "RetrieveNotificationsList");
-    if (!t) return t.take_error();
-    auto list = der::reader(t->value).find(0xA0);
-    if (!list) return fail("the eUICC has no notification " + std::to_string(seq_number));
-    auto first = der::parse_prefix(list->value);
-    if (!first) return fail("the eUICC has no notification " + std::to_string(seq_number));
-    return bytes(first->raw.begin(), first->raw.end());
+    if (auto t = expect(*r, rsp::tag::retrieve_notifications_list, "RetrieveNotificationsList"); !t)
+        return t.take_error();
+    auto list = rsp::retrieve_notifications_list_response::decode(*r);
+    if (!list)
+        return fail("the eUICC sent a malformed notification " + std::to_string(seq_number) + " (" +
+                    list.error().message + ")");
+    if (list->error || list->notification_list.empty())
+        return fail("the eUICC has no notification " + std::to_string(seq_number));
+    // Its signed parts are written back as received (data_raw, tbsOtherNotification raw): the SM-DP+ verifies them.
+    return list->notification_list.front().encode();
 }
 
-result<es10c_code> es10_client::remove_notification(std::uint64_t seq_number)
+result<es10c_code<rsp::notification_sent_result>> es10_client::remove_notification(std::uint64_t seq_number)
 {
-    der::writer w;
-    w.begin(rsp::tag::notification_sent).add_uint(0x80, seq_number).end();
-    auto r = call(w.finish());
+    auto r = call(rsp::notification_sent_request{seq_number}.encode());
     if (!r) return r.take_error();
-    return simple_result(*r, rsp::tag::notification_sent, "RemoveNotificationFromList");
-}
-
-std::string describe_enable_result(int code)
-{
-    switch (code) {
-    case 0:
-        return "ok";
-    case 1:
-        return "no profile with that ICCID or AID on the eUICC";
-    case 2:
-        return "the profile is already enabled";
-    case 3:
-        return "the profile policy rules forbid it";
-    case 4:
-        return "the profile cannot be re-enabled";
-    case 5:
-        return "the card is busy (CAT)";
-    default:
-        return "undefined error " + std::to_string(code);
-    }
-}
-std::string describe_disable_result(int code)
-{
-    switch (code) {
-    case 0:
-        return "ok";
-    case 1:
-        return "no profile with that ICCID or AID on the eUICC";
-    case 2:
-        return "the profile is not enabled";
-    case 3:
-        return "the profile policy rules forbid it";
-    case 5:
-        return "the card is busy (CAT)";
-    default:
-        return "undefined error " + std::to_string(code);
-    }
-}
-std::string describe_delete_result(int code)
-{
-    switch (code) {
-    case 0:
-        return "ok";
-    case 1:
-        return "no profile with that ICCID or AID on the eUICC";
-    case 2:
-        return "the profile is enabled; disable it first";
-    case 3:
-        return "the profile policy rules forbid it";
-    default:
-        return "undefined error " + std::to_string(code);
-    }
-}
-
-std::string describe_memory_reset_result(int code)
-{
-    switch (code) {
-    case 0:
-        return "ok";
-    case 1:
-        return "there was nothing to delete";
-    case 5:
-        return "the card is busy (CAT); try again in a moment";
-    default:
-        return "undefined error " + std::to_string(code);
-    }
+    if (auto t = expect(*r, rsp::tag::notification_sent, "RemoveNotificationFromList"); !t) return t.take_error();
+    auto answer = rsp::notification_sent_response::decode(*r);
+    if (!answer) return fail("the eUICC sent a malformed RemoveNotificationFromList response");
+    return es10c_code<rsp::notification_sent_result>{
+        rsp::code_from_int<rsp::notification_sent_result>(static_cast<int>(answer->delete_notification_status))};
 }
 
 } // namespace openrsp::lpa

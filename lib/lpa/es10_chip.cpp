@@ -4,7 +4,11 @@
 
 #include "openrsp/lpa/es10.h"
 
+#include "es10_detail.h"
+
 #include "openrsp/der/der.h"
+#include "openrsp/rsp/authentication.h"
+#include "openrsp/rsp/euicc_info.h"
 #include "openrsp/rsp/saip.h"
 #include "openrsp/rsp/tags.h"
 
@@ -14,14 +18,6 @@
 namespace openrsp::lpa {
 
 namespace {
-
-std::string version_text(byte_view v)
-{
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i)
-        out += (i ? "." : "") + std::to_string(v[i]);
-    return out;
-}
 
 /// Names of the set bits of a named BIT STRING; bits without a name in v2.2.2 show as "bitN".
 template <std::size_t N> std::vector<std::string> bit_names(byte_view bits, const std::array<const char*, N>& names)
@@ -67,73 +63,47 @@ constexpr std::array<const char*, 5> rsp_capability_names{"additionalProfile", "
                                                           "testProfileSupport", "deviceInfoExtensibilitySupport"};
 constexpr std::array<const char*, 3> ppr_names{"pprUpdateControl", "ppr1", "ppr2"};
 
-std::vector<std::string> pkid_list(byte_view seq)
+std::vector<std::string> pkid_list(const std::vector<bytes>& pkids)
 {
     std::vector<std::string> out;
-    auto items = der::reader(seq).all();
-    if (!items) return out;
-    for (const auto& i : *items)
-        if (i.tag == rsp::tag::octet_string) out.push_back(to_hex(i.value));
+    out.reserve(pkids.size());
+    for (const auto& p : pkids)
+        out.push_back(to_hex(p));
     return out;
 }
 
-std::optional<std::uint64_t> uint_field(const der::reader& r, der::tag_t tag)
+std::string optional_version(const std::optional<rsp::version_type>& v)
 {
-    auto t = r.find(tag);
-    if (!t || t->value.empty()) return std::nullopt;
-    // extCardResource sizes are unsigned big-endian octets (TS 102 226), not two's complement: 0xFFxxxxxx is large.
-    if (t->value.size() > 8) return std::nullopt;
-    std::uint64_t v = 0;
-    for (auto b : t->value)
-        v = v << 8 | b;
-    return v;
-}
-
-result<es10c_code> code_of(const bytes& response, der::tag_t tag, const char* function)
-{
-    auto t = der::parse_one(response);
-    if (!t || t->tag != tag) return fail(std::string("the eUICC sent a malformed ") + function + " response");
-    auto code = der::reader(t->value).find(0x80);
-    auto v = code ? der::decode_uint(code->value) : result<std::uint64_t>(fail(""));
-    if (!v) return fail(std::string("the eUICC sent a malformed ") + function + " response");
-    return es10c_code{static_cast<int>(*v)};
+    return v ? rsp::version_text(*v) : std::string{};
 }
 
 } // namespace
 
 result<euicc_info2> parse_euicc_info2(byte_view bf22)
 {
-    auto t = der::parse_one(bf22);
-    if (!t || t->tag != rsp::tag::euicc_info2 || !der::reader(t->value).all())
-        return fail("the eUICC sent a malformed EUICCInfo2");
-    const der::reader r(t->value);
+    // rsp::euicc_info2 requires every mandatory field of SGP.22 §5.7.8; its sentence names the one that is missing or
+    // malformed (e.g. svn).
+    auto info = rsp::euicc_info2::decode(bf22);
+    if (!info) return fail("the eUICC sent a malformed EUICCInfo2: " + info.error().message);
     euicc_info2 out;
-    const auto text = [&](der::tag_t tag) {
-        auto f = r.find(tag);
-        return f ? version_text(f->value) : std::string{};
-    };
-    out.profile_version = text(0x81);
-    out.svn = text(0x82);
-    out.firmware_version = text(0x83);
-    if (auto ext = r.find(0x84)) {
-        const der::reader e(ext->value);
-        out.installed_applications = uint_field(e, 0x81);
-        out.free_nvm = uint_field(e, 0x82);
-        out.free_ram = uint_field(e, 0x83);
-    }
-    if (auto f = r.find(0x85)) out.uicc_capability = bit_names(f->value, uicc_capability_names);
-    out.ts102241_version = text(0x86);
-    out.globalplatform_version = text(0x87);
-    if (auto f = r.find(0x88)) out.rsp_capability = bit_names(f->value, rsp_capability_names);
-    if (auto f = r.find(0xA9)) out.ci_pkids_for_verification = pkid_list(f->value);
-    if (auto f = r.find(0xAA)) out.ci_pkids_for_signing = pkid_list(f->value);
-    if (auto f = r.find(0x8B))
-        if (auto c = der::decode_uint(f->value)) out.euicc_category = static_cast<int>(*c);
-    if (auto f = r.find(rsp::tag::profile_policy_rules))
-        out.forbidden_profile_policy_rules = bit_names(f->value, ppr_names);
-    out.pp_version = text(rsp::tag::octet_string);
-    if (auto f = r.find(rsp::tag::utf8_string)) out.sas_accreditation_number = to_string(f->value);
-    if (out.svn.empty()) return fail("the eUICC sent an EUICCInfo2 without its SGP.22 version (svn)");
+    out.profile_version = rsp::version_text(info->profile_version);
+    out.svn = rsp::version_text(info->svn);
+    out.firmware_version = rsp::version_text(info->euicc_firmware_version);
+    const auto ext = rsp::ext_card_resource::parse(info->ext_card_resource);
+    out.installed_applications = ext.installed_applications;
+    out.free_nvm = ext.free_nvm;
+    out.free_ram = ext.free_ram;
+    out.uicc_capability = bit_names(info->uicc_capability, uicc_capability_names);
+    out.ts102241_version = optional_version(info->ts102241_version);
+    out.globalplatform_version = optional_version(info->globalplatform_version);
+    out.rsp_capability = bit_names(info->rsp_capability, rsp_capability_names);
+    out.ci_pkids_for_verification = pkid_list(info->ci_pkids_for_verification);
+    out.ci_pkids_for_signing = pkid_list(info->ci_pkids_for_signing);
+    out.euicc_category = info->euicc_category;
+    if (info->forbidden_profile_policy_rules)
+        out.forbidden_profile_policy_rules = bit_names(*info->forbidden_profile_policy_rules, ppr_names);
+    out.pp_version = rsp::version_text(info->pp_version);
+    out.sas_accreditation_number = std::move(info->sas_accreditation_number);
     return out;
 }
 
@@ -158,16 +128,19 @@ result<configured_addresses> parse_configured_addresses(byte_view bf3c)
     auto t = der::parse_one(bf3c);
     if (!t || t->tag != rsp::tag::get_euicc_configured_addresses || !der::reader(t->value).all())
         return fail("the eUICC sent a malformed GetEuiccConfiguredAddresses response");
+    namespace f = rsp::tag::euicc_configured_addresses_response;
     const der::reader r(t->value);
     configured_addresses out;
-    if (auto f = r.find(0x80)) out.default_dp_address = to_string(f->value);
-    if (auto f = r.find(0x81)) out.root_ds_address = to_string(f->value);
+    if (auto v = r.find(f::default_dp_address)) out.default_dp_address = to_string(v->value);
+    if (auto v = r.find(f::root_ds_address)) out.root_ds_address = to_string(v->value);
     return out;
 }
 
-result<bytes> encode_device_info(const device_info& d)
+namespace detail {
+
+result<rsp::device_info> typed_device_info(const device_info& d)
 {
-    // Without an IMEI: a generic TAC, as lpac sends.
+    // Without an IMEI: a generic TAC, as lpac sends; deviceCapabilities stays empty (every VersionType is OPTIONAL).
     bytes tac{0x35, 0x29, 0x06, 0x11};
     std::optional<bytes> imei;
     if (!d.imei.empty()) {
@@ -186,16 +159,24 @@ result<bytes> encode_device_info(const device_info& d)
         }
         imei = std::move(swapped);
     }
-    der::writer w;
-    w.begin(0xA1).add(0x80, tac).begin(0xA1).end();
-    if (imei) w.add(0x82, *imei);
-    w.end();
-    return w.finish();
+    rsp::device_info out;
+    out.tac = std::move(tac);
+    out.imei = std::move(imei);
+    return out;
+}
+
+} // namespace detail
+
+result<bytes> encode_device_info(const device_info& d)
+{
+    auto typed = detail::typed_device_info(d);
+    if (!typed) return typed.take_error();
+    return typed->encode();
 }
 
 result<bytes> es10_client::get_euicc_info2()
 {
-    auto r = call(bytes{0xBF, 0x22, 0x00});
+    auto r = call(detail::empty_request(rsp::tag::euicc_info2));
     if (!r) return r;
     if (auto t = der::parse_one(*r); !t || t->tag != rsp::tag::euicc_info2)
         return fail("the eUICC sent a malformed GetEUICCInfo2 response");
@@ -204,22 +185,26 @@ result<bytes> es10_client::get_euicc_info2()
 
 result<configured_addresses> es10_client::get_configured_addresses()
 {
-    auto r = call(bytes{0xBF, 0x3C, 0x00});
+    auto r = call(detail::empty_request(rsp::tag::get_euicc_configured_addresses));
     if (!r) return r.take_error();
     return parse_configured_addresses(*r);
 }
 
-result<es10c_code> es10_client::set_default_dp_address(std::string_view address)
+result<es10c_code<rsp::set_default_dp_address_result>> es10_client::set_default_dp_address(std::string_view address)
 {
     if (address.size() > 255) return fail("an SM-DP+ address has at most 255 characters");
     der::writer w;
-    w.begin(rsp::tag::set_default_dp_address).add(0x80, address).end();
+    w.begin(rsp::tag::set_default_dp_address)
+        .add(rsp::tag::set_default_dp_address_request::default_dp_address, address)
+        .end();
     auto r = call(w.finish());
     if (!r) return r.take_error();
-    return code_of(*r, rsp::tag::set_default_dp_address, "SetDefaultDpAddress");
+    return detail::result_code<rsp::set_default_dp_address_result>(
+        *r, rsp::tag::set_default_dp_address, rsp::tag::set_default_dp_address_response::set_default_dp_address_result,
+        "SetDefaultDpAddress");
 }
 
-result<es10c_code> es10_client::memory_reset(const memory_reset_options& o)
+result<es10c_code<rsp::euicc_memory_reset_result>> es10_client::memory_reset(const memory_reset_options& o)
 {
     const std::uint8_t bits = static_cast<std::uint8_t>(
         (o.operational_profiles ? 0x80 : 0) | (o.test_profiles ? 0x40 : 0) | (o.default_smdp_address ? 0x20 : 0));
@@ -229,10 +214,13 @@ result<es10c_code> es10_client::memory_reset(const memory_reset_options& o)
     while (((bits >> unused) & 1) == 0)
         ++unused;
     der::writer w;
-    w.begin(rsp::tag::euicc_memory_reset).add(0x82, bytes{unused, bits}).end();
+    w.begin(rsp::tag::euicc_memory_reset)
+        .add(rsp::tag::euicc_memory_reset_request::reset_options, bytes{unused, bits})
+        .end();
     auto r = call(w.finish());
     if (!r) return r.take_error();
-    return code_of(*r, rsp::tag::euicc_memory_reset, "eUICCMemoryReset");
+    return detail::result_code<rsp::euicc_memory_reset_result>(
+        *r, rsp::tag::euicc_memory_reset, rsp::tag::euicc_memory_reset_response::reset_result, "eUICCMemoryReset");
 }
 
 } // namespace openrsp::lpa

@@ -12,8 +12,23 @@ namespace openrsp::lpa {
 
 namespace {
 
+// ISO 7816-4 commands and status words the ISD-R session needs (SGP.22 §2.2.3: the LPA selects the ISD-R on a
+// logical channel).
+constexpr std::uint8_t cla_interindustry = 0x00;
 constexpr std::uint8_t ins_manage_channel = 0x70;
+constexpr std::uint8_t p1_open_channel = 0x00;
+constexpr std::uint8_t p1_close_channel = 0x80;
+constexpr std::uint8_t p2_card_assigns_channel = 0x00;
+constexpr std::uint8_t le_none = 0x00;           ///< sent after MANAGE CHANNEL close, as the LPA always has
+constexpr std::uint8_t le_channel_number = 0x01; ///< MANAGE CHANNEL open answers one byte, the channel number
 constexpr std::uint8_t ins_select = 0xA4;
+constexpr std::uint8_t p1_select_by_df_name = 0x04;
+constexpr std::uint8_t p2_first_occurrence = 0x00;
+constexpr std::uint8_t sw1_ok = 0x90;
+constexpr std::uint8_t sw2_ok = 0x00;
+constexpr std::uint8_t sw1_more_data = 0x61;
+constexpr std::uint8_t sw1_wrong_le = 0x6C;
+constexpr std::uint8_t cla_further_channels = 0x40; ///< ISO 7816-4 §5.4.1: CLA of channels 4..19
 
 std::string describe(LONG rv)
 {
@@ -30,13 +45,13 @@ bool sw_ok(const bytes& r)
     if (r.size() < 2) return false;
     const std::uint8_t sw1 = r[r.size() - 2];
     // 61xx: the answer waits for GET RESPONSE, which the ES10 client does when it needs the data.
-    return (sw1 == 0x90 && r.back() == 0x00) || sw1 == 0x61;
+    return (sw1 == sw1_ok && r.back() == sw2_ok) || sw1 == sw1_more_data;
 }
 
 /// ISO 7816-4 §5.4.1: channels 0..3 in CLA bits 1-2, channels 4..19 as 0x40 | (channel - 4).
 std::uint8_t cla_for(int channel)
 {
-    return static_cast<std::uint8_t>(channel < 4 ? channel : 0x40 | (channel - 4));
+    return static_cast<std::uint8_t>(channel < 4 ? channel : cla_further_channels | (channel - 4));
 }
 
 /// \brief An established PC/SC context, released on every path.
@@ -170,12 +185,14 @@ public:
 
     result<int> open_logical_channel(byte_view aid) override
     {
-        auto opened = transmit(bytes{0x00, ins_manage_channel, 0x00, 0x00, 0x01});
+        auto opened = transmit(
+            bytes{cla_interindustry, ins_manage_channel, p1_open_channel, p2_card_assigns_channel, le_channel_number});
         if (!opened) return opened.take_error();
         if (opened->size() != 3 || !sw_ok(*opened))
             return fail("the card in reader \"" + m_reader + "\" did not open a logical channel: " + sw_of(*opened));
         const int ch = (*opened)[0];
-        bytes select{cla_for(ch), ins_select, 0x04, 0x00, static_cast<std::uint8_t>(aid.size())};
+        bytes select{cla_for(ch), ins_select, p1_select_by_df_name, p2_first_occurrence,
+                     static_cast<std::uint8_t>(aid.size())};
         append(select, aid);
         auto selected = transmit(select);
         if (!selected || !sw_ok(*selected)) {
@@ -190,7 +207,8 @@ public:
     void close_logical_channel(int channel) override
     {
         if (!m_card.valid()) return;
-        (void)transmit(bytes{0x00, ins_manage_channel, 0x80, static_cast<std::uint8_t>(channel), 0x00});
+        (void)transmit(bytes{cla_interindustry, ins_manage_channel, p1_close_channel,
+                             static_cast<std::uint8_t>(channel), le_none});
     }
 
     result<bytes> transmit(byte_view command_apdu) override
@@ -199,7 +217,7 @@ public:
         auto r = raw_transmit(command_apdu);
         // 6Cxx (wrong Le, the right one in SW2): T=0 cards say so instead of sending the data; resend once with it.
         // Only case 1 and 2 commands (4 or 5 bytes) can get it, so the Le position is unambiguous.
-        if (r && r->size() == 2 && (*r)[0] == 0x6C && (command_apdu.size() == 4 || command_apdu.size() == 5)) {
+        if (r && r->size() == 2 && (*r)[0] == sw1_wrong_le && (command_apdu.size() == 4 || command_apdu.size() == 5)) {
             bytes again(command_apdu.begin(), command_apdu.begin() + 4);
             again.push_back((*r)[1]);
             return raw_transmit(again);

@@ -141,7 +141,7 @@ TEST_F(activation, whole_download_over_https_installs_a_profile_that_attaches)
     ASSERT_TRUE(es10.open());
     auto en = es10.enable_profile("8949000000000000018");
     ASSERT_TRUE(en);
-    EXPECT_TRUE(en->ok()) << lpa::describe_enable_result(en->value);
+    EXPECT_TRUE(en->ok()) << rsp::describe(en->value);
     auto list = es10.get_profiles_info();
     ASSERT_TRUE(list && list->size() == 1);
     EXPECT_TRUE((*list)[0].enabled);

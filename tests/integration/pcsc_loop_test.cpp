@@ -207,7 +207,7 @@ TEST_F(pcsc_loop, lpa_over_pcsc_reads_the_eid_lists_profiles_and_downloads_a_pro
 
     auto en = es10.enable_profile(d.iccid);
     ASSERT_TRUE(en) << en.error().message;
-    EXPECT_TRUE(en->ok()) << lpa::describe_enable_result(en->value);
+    EXPECT_TRUE(en->ok()) << rsp::describe(en->value);
     es10.close();
 }
 

@@ -173,7 +173,7 @@ void run_demo(const demo_args& a)
     t = clock_type::now();
     const std::size_t apdu0 = es10.bytes_moved();
     const auto enabled = must(es10.enable_profile(result.metadata.iccid));
-    if (!enabled.ok()) die("cannot enable the profile: " + lpa::describe_enable_result(enabled.value));
+    if (!enabled.ok()) die("cannot enable the profile: " + rsp::describe(enabled.value));
     const std::size_t http0 = http.stats().bytes_sent + http.stats().bytes_received;
     // The enable notification goes to the SM-DP+ like a phone would send it.
     (void)lpa::process_notifications(es10, http);

@@ -126,7 +126,7 @@ void default_smdp_set(const default_smdp_args& a)
     const auto code = need(c.es10->set_default_dp_address(a.clear ? std::string{} : a.address));
     if (!code.ok())
         fail_with(error::plain("the eUICC refused the new default SM-DP+ address (result " +
-                               std::to_string(code.value) + ")"));
+                               std::to_string(rsp::to_int(code.value)) + ")"));
     emit(a.json, {{"defaultDpAddress", opt(a.clear ? std::string{} : a.address)}},
          a.clear ? "default SM-DP+ address removed" : "default SM-DP+ address set to " + a.address);
 }
@@ -159,8 +159,8 @@ void memory_reset(const memory_reset_args& a)
     }
     const auto code = need(c.es10->memory_reset(o));
     // nothingToDelete is not a failure for someone who wanted an empty card.
-    if (!code.ok() && code.value != 1)
-        fail_with(error::plain("the eUICC refused the memory reset: " + lpa::describe_memory_reset_result(code.value)));
+    if (!code.ok() && code.value != rsp::euicc_memory_reset_result::nothing_to_delete)
+        fail_with(error::plain("the eUICC refused the memory reset: " + rsp::describe(code.value)));
     nlohmann::json j{{"operationalProfiles", o.operational_profiles},
                      {"testProfiles", o.test_profiles},
                      {"defaultSmdpAddress", o.default_smdp_address},

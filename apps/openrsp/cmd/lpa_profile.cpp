@@ -55,22 +55,20 @@ void profile_operation(const std::string& verb, const profile_args& a)
         usage("a nickname has at most 64 bytes");
     }
     auto c = open_card(a.card);
-    lpa::es10c_code code;
-    std::string text;
-    if (verb == "enable") {
-        code = need(c.es10->enable_profile(a.id, a.refresh));
-        text = lpa::describe_enable_result(code.value);
-    } else if (verb == "disable") {
-        code = need(c.es10->disable_profile(a.id, a.refresh));
-        text = lpa::describe_disable_result(code.value);
-    } else if (verb == "delete") {
-        code = need(c.es10->delete_profile(a.id));
-        text = lpa::describe_delete_result(code.value);
-    } else {
-        code = need(c.es10->set_nickname(a.id, a.nickname));
-        text = code.value == 1 ? "no profile with that ICCID on the eUICC" : "error " + std::to_string(code.value);
-    }
-    if (!code.ok()) fail_with(error::plain("cannot " + verb + " profile " + a.id + ": " + text));
+    // The sentence for a refusal comes from the code's rsp/codes.h table (rsp::describe).
+    std::string refusal;
+    const auto check = [&](const auto& code) {
+        if (!code.ok()) refusal = rsp::describe(code.value);
+    };
+    if (verb == "enable")
+        check(need(c.es10->enable_profile(a.id, a.refresh)));
+    else if (verb == "disable")
+        check(need(c.es10->disable_profile(a.id, a.refresh)));
+    else if (verb == "delete")
+        check(need(c.es10->delete_profile(a.id)));
+    else
+        check(need(c.es10->set_nickname(a.id, a.nickname)));
+    if (!refusal.empty()) fail_with(error::plain("cannot " + verb + " profile " + a.id + ": " + refusal));
     if (!a.json) std::printf("%s: %s done\n", a.id.c_str(), verb.c_str());
     nlohmann::json j{{"profile", a.id}, {"operation", verb}, {"result", "ok"}};
     if (verb != "nickname") j["notifications"] = notify_after(*c.es10, a.http, a.json);
@@ -164,10 +162,11 @@ void remove_notifications(const notification_args& a)
     std::string text;
     for (const auto seq : seqs) {
         const auto code = need(c.es10->remove_notification(seq));
-        if (code.value == 1) fail_with(error::plain("there is no pending notification " + std::to_string(seq)));
+        if (code.value == rsp::notification_sent_result::nothing_to_delete)
+            fail_with(error::plain("there is no pending notification " + std::to_string(seq)));
         if (!code.ok())
             fail_with(error::plain("the eUICC could not remove notification " + std::to_string(seq) + " (result " +
-                                   std::to_string(code.value) + ")"));
+                                   std::to_string(rsp::to_int(code.value)) + ")"));
         removed.push_back(seq);
         text += "removed notification " + std::to_string(seq) + " (not sent)\n";
     }

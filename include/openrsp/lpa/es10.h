@@ -5,6 +5,7 @@
 #include "openrsp/core/bytes.h"
 #include "openrsp/core/result.h"
 #include "openrsp/rsp/card_transport.h"
+#include "openrsp/rsp/codes.h"
 
 #include <functional>
 #include <optional>
@@ -32,10 +33,11 @@ struct notification_info {
     std::string iccid;
 };
 
-/// \brief Result codes of ES10c profile operations, turned into sentences by describe().
-struct es10c_code {
-    int value = 0;
-    [[nodiscard]] bool ok() const { return value == 0; }
+/// \brief The result code of an ES10 management function, one of the rsp/codes.h code sets (e.g.
+/// rsp::enable_profile_result); rsp::describe(code.value) is the sentence for people.
+template <rsp::code_enum E> struct es10c_code {
+    E value{};
+    [[nodiscard]] bool ok() const { return rsp::to_int(value) == 0; }
 };
 
 /// \brief EUICCInfo2 (BF22, SGP.22 §5.7.8) decoded for people: versions as "a.b.c", bit strings as the ASN.1 names
@@ -122,26 +124,26 @@ public:
     load_bound_profile_package(byte_view bpp,
                                const std::function<void(std::size_t loaded, std::size_t total)>& progress = {});
     /// CancelSession: returns the BF41 response to forward to the SM-DP+.
-    result<bytes> cancel_session(byte_view transaction_id, int reason);
+    result<bytes> cancel_session(byte_view transaction_id, rsp::cancel_session_reason reason);
 
     /// GetEUICCInfo2: the raw BF22 (parse_euicc_info2 decodes it).
     result<bytes> get_euicc_info2();
     result<configured_addresses> get_configured_addresses();
     /// SetDefaultDpAddress; an empty address clears it.
-    result<es10c_code> set_default_dp_address(std::string_view address);
-    result<es10c_code> memory_reset(const memory_reset_options& options);
+    result<es10c_code<rsp::set_default_dp_address_result>> set_default_dp_address(std::string_view address);
+    result<es10c_code<rsp::euicc_memory_reset_result>> memory_reset(const memory_reset_options& options);
 
     result<std::vector<profile_info>> get_profiles_info();
     /// Enable/Disable/Delete take an ICCID or an ISD-P AID (profile_identifier_tlv).
-    result<es10c_code> enable_profile(std::string_view iccid_or_aid, bool refresh = true);
-    result<es10c_code> disable_profile(std::string_view iccid_or_aid, bool refresh = true);
-    result<es10c_code> delete_profile(std::string_view iccid_or_aid);
-    result<es10c_code> set_nickname(std::string_view iccid, std::string_view nickname);
+    result<es10c_code<rsp::enable_profile_result>> enable_profile(std::string_view iccid_or_aid, bool refresh = true);
+    result<es10c_code<rsp::disable_profile_result>> disable_profile(std::string_view iccid_or_aid, bool refresh = true);
+    result<es10c_code<rsp::delete_profile_result>> delete_profile(std::string_view iccid_or_aid);
+    result<es10c_code<rsp::set_nickname_result>> set_nickname(std::string_view iccid, std::string_view nickname);
 
     result<std::vector<notification_info>> list_notifications();
     /// The signed PendingNotification (BF37 or 30 TLV) with that sequence number.
     result<bytes> retrieve_notification(std::uint64_t seq_number);
-    result<es10c_code> remove_notification(std::uint64_t seq_number);
+    result<es10c_code<rsp::notification_sent_result>> remove_notification(std::uint64_t seq_number);
 
     /// APDU bytes moved so far (commands + responses).
     [[nodiscard]] std::size_t bytes_moved() const { return m_bytes; }
@@ -156,22 +158,5 @@ private:
     std::size_t m_bytes = 0;
     std::size_t m_apdus = 0;
 };
-
-/// Sentences for ES10c result codes (SGP.22 §5.7.16-18).
-std::string describe_enable_result(int code);
-std::string describe_disable_result(int code);
-std::string describe_delete_result(int code);
-std::string describe_memory_reset_result(int code);
-
-/// CancelSessionReason values (SGP.22 §5.7.14).
-namespace cancel_reason {
-inline constexpr int end_user_rejection = 0;
-inline constexpr int postponed = 1;
-inline constexpr int timeout = 2;
-inline constexpr int ppr_not_allowed = 3;
-inline constexpr int metadata_mismatch = 4;
-inline constexpr int load_bpp_execution_error = 5;
-inline constexpr int undefined_reason = 127;
-} // namespace cancel_reason
 
 } // namespace openrsp::lpa

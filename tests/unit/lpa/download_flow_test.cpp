@@ -137,7 +137,7 @@ TEST_F(flow, notifications_are_reported_one_by_one_and_profiles_are_managed_by_a
     const std::string aid = to_hex((*profiles)[0].isdp_aid, true);
     auto enabled = p.es10->enable_profile(aid, false);
     ASSERT_TRUE(enabled);
-    EXPECT_TRUE(enabled->ok()) << lpa::describe_enable_result(enabled->value);
+    EXPECT_TRUE(enabled->ok()) << rsp::describe(enabled->value);
 
     auto report = lpa::deliver_notifications(*p.es10, *p.http);
     ASSERT_TRUE(report) << report.error().message;
@@ -200,7 +200,7 @@ TEST_F(flow, when_authenticate_client_times_out_then_it_is_not_retried_and_the_s
     EXPECT_NE(r.error().message.find("session cancelled on the eUICC and at the SM-DP+"), std::string::npos)
         << r.error().message;
     EXPECT_EQ(requests("authenticateClient").size(), 1u) << "a step that consumes the matching ID is never retried";
-    EXPECT_EQ(cancel_reasons(), std::vector<int>{lpa::cancel_reason::timeout});
+    EXPECT_EQ(cancel_reasons(), std::vector<int>{rsp::to_int(rsp::cancel_session_reason::timeout)});
 
     std::this_thread::sleep_for(1200ms); // the delayed authenticateClient finishes (and finds no session)
     m_hook = nullptr;
@@ -226,7 +226,7 @@ TEST_F(flow, when_interrupted_then_the_session_is_cancelled_as_postponed_and_the
     auto r = download(p, o);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("interrupted"), std::string::npos) << r.error().message;
-    EXPECT_EQ(cancel_reasons(), std::vector<int>{lpa::cancel_reason::postponed});
+    EXPECT_EQ(cancel_reasons(), std::vector<int>{rsp::to_int(rsp::cancel_session_reason::postponed)});
     EXPECT_TRUE(requests("getBoundProfilePackage").empty());
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
     EXPECT_TRUE(p.chip->profiles().empty());
@@ -243,7 +243,7 @@ TEST_F(flow, when_user_declines_then_cancelled_as_end_user_rejection)
     o.confirm = [](const lpa::profile_metadata&) { return false; };
     auto r = download(p, o);
     ASSERT_FALSE(r);
-    EXPECT_EQ(cancel_reasons(), std::vector<int>{lpa::cancel_reason::end_user_rejection});
+    EXPECT_EQ(cancel_reasons(), std::vector<int>{rsp::to_int(rsp::cancel_session_reason::end_user_rejection)});
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::released);
 }
 

@@ -162,14 +162,14 @@ TEST_F(chip, default_smdp_address_is_set_read_and_reset_by_memory_reset)
     only_profiles.operational_profiles = true;
     auto nothing = s.es10->memory_reset(only_profiles);
     ASSERT_TRUE(nothing);
-    EXPECT_EQ(nothing->value, 1) << "no profiles: nothingToDelete";
+    EXPECT_EQ(rsp::to_int(nothing->value), 1) << "no profiles: nothingToDelete";
     EXPECT_EQ(s.es10->get_configured_addresses()->default_dp_address, "smdp.example.com:8443");
 
     lpa::memory_reset_options address;
     address.default_smdp_address = true;
     auto reset = s.es10->memory_reset(address);
     ASSERT_TRUE(reset);
-    EXPECT_TRUE(reset->ok()) << lpa::describe_memory_reset_result(reset->value);
+    EXPECT_TRUE(reset->ok()) << rsp::describe(reset->value);
     EXPECT_EQ(s.es10->get_configured_addresses()->default_dp_address, "");
 }
 

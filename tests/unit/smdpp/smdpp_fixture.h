@@ -196,13 +196,13 @@ protected:
                                            ia->server_certificate, matching_id);
         if (!as) return as.take_error();
         auto tid = from_hex(ia->transaction_id);
-        auto cancel = [&](int reason) {
+        auto cancel = [&](rsp::cancel_session_reason reason) {
             auto resp = es10.cancel_session(*tid, reason);
             if (resp) (void)m_service->cancel_session({ia->transaction_id, *resp});
         };
         auto ac = m_service->authenticate_client({ia->transaction_id, *as});
         if (!ac) {
-            cancel(lpa::cancel_reason::undefined_reason);
+            cancel(rsp::cancel_session_reason::undefined_reason);
             return ac.take_error();
         }
         std::optional<bytes> hash_cc;
@@ -211,11 +211,11 @@ protected:
         if (!pd) return pd.take_error();
         auto bpp = m_service->get_bound_profile_package({ia->transaction_id, *pd});
         if (!bpp) {
-            cancel(lpa::cancel_reason::undefined_reason);
+            cancel(rsp::cancel_session_reason::undefined_reason);
             return bpp.take_error();
         }
         if (how == finish::cancel_after_bpp) {
-            cancel(lpa::cancel_reason::load_bpp_execution_error);
+            cancel(rsp::cancel_session_reason::load_bpp_execution_error);
             return ok();
         }
         bytes package = bpp->bound_profile_package;
