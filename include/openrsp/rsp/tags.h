@@ -419,6 +419,104 @@ inline constexpr tag_t profile_info_list_error = 0x81;
 // GetEID, GetEuiccConfiguredAddresses, SetDefaultDpAddress, Enable/Disable/DeleteProfile, SetNickname,
 // eUICCMemoryReset, GetRAT): one nested namespace per ASN.1 type. -------------------------------------------------
 
+/// GetEuiccChallengeResponse `BF2E` (§5.7.7); the request is an empty `BF2E`.
+namespace get_euicc_challenge_response {
+inline constexpr tag_t euicc_challenge = 0x80;
+} // namespace get_euicc_challenge_response
+
+/// GetEuiccDataRequest `BF3E` (GetEID, §5.7.20): tagList [APPLICATION 28], value `5A`.
+namespace get_eid_request {
+inline constexpr tag_t tag_list = 0x5C;
+} // namespace get_eid_request
+/// GetEuiccDataResponse `BF3E`: eidValue [APPLICATION 26].
+namespace get_eid_response {
+inline constexpr tag_t eid = 0x5A;
+} // namespace get_eid_response
+namespace get_euicc_data_request = get_eid_request;
+namespace get_euicc_data_response = get_eid_response;
+
+/// EuiccConfiguredAddressesResponse `BF3C` (§5.7.3, automatic tags); the request is an empty `BF3C`.
+namespace euicc_configured_addresses_response {
+inline constexpr tag_t default_dp_address = 0x80;
+inline constexpr tag_t root_ds_address = 0x81;
+} // namespace euicc_configured_addresses_response
+namespace get_euicc_configured_addresses_response = euicc_configured_addresses_response;
+
+/// SetDefaultDpAddressRequest / SetDefaultDpAddressResponse `BF3F` (§5.7.4, automatic tags).
+namespace set_default_dp_address_request {
+inline constexpr tag_t default_dp_address = 0x80;
+} // namespace set_default_dp_address_request
+namespace set_default_dp_address_response {
+inline constexpr tag_t set_default_dp_address_result = 0x80;
+} // namespace set_default_dp_address_response
+
+/// EnableProfileRequest `BF31` (§5.7.16, automatic tags): profileIdentifier [0] CHOICE {isdpAid `4F` | iccid
+/// `5A`} (explicit because it is a CHOICE), refreshFlag [1] BOOLEAN.
+namespace enable_profile_request {
+inline constexpr tag_t profile_identifier = 0xA0;
+inline constexpr tag_t isdp_aid = 0x4F;
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t refresh_flag = 0x81;
+} // namespace enable_profile_request
+/// EnableProfileResponse `BF31`.
+namespace enable_profile_response {
+inline constexpr tag_t enable_result = 0x80;
+} // namespace enable_profile_response
+
+/// DisableProfileRequest `BF32` (§5.7.17): same shape as EnableProfileRequest.
+namespace disable_profile_request {
+inline constexpr tag_t profile_identifier = 0xA0;
+inline constexpr tag_t isdp_aid = 0x4F;
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t refresh_flag = 0x81;
+} // namespace disable_profile_request
+/// DisableProfileResponse `BF32`.
+namespace disable_profile_response {
+inline constexpr tag_t disable_result = 0x80;
+} // namespace disable_profile_response
+
+/// DeleteProfileRequest `BF33` (§5.7.18): a CHOICE {isdpAid `4F` | iccid `5A`} directly inside `BF33`.
+namespace delete_profile_request {
+inline constexpr tag_t isdp_aid = 0x4F;
+inline constexpr tag_t iccid = 0x5A;
+} // namespace delete_profile_request
+/// DeleteProfileResponse `BF33`.
+namespace delete_profile_response {
+inline constexpr tag_t delete_result = 0x80;
+} // namespace delete_profile_response
+
+/// SetNicknameRequest `BF29` (§5.7.21): iccid [APPLICATION 26], profileNickname [16] UTF8String.
+namespace set_nickname_request {
+inline constexpr tag_t iccid = 0x5A;
+inline constexpr tag_t profile_nickname = 0x90;
+} // namespace set_nickname_request
+/// SetNicknameResponse `BF29`.
+namespace set_nickname_response {
+inline constexpr tag_t set_nickname_result = 0x80;
+} // namespace set_nickname_response
+
+/// EuiccMemoryResetRequest `BF34` (§5.7.19): resetOptions [2] BIT STRING.
+namespace euicc_memory_reset_request {
+inline constexpr tag_t reset_options = 0x82;
+} // namespace euicc_memory_reset_request
+/// EuiccMemoryResetResponse `BF34`.
+namespace euicc_memory_reset_response {
+inline constexpr tag_t reset_result = 0x80;
+} // namespace euicc_memory_reset_response
+
+/// GetRatResponse `BF43` (§5.7.22 GetRAT): rat [0] RulesAuthorisationTable (automatic tags); the
+/// request is an empty `BF43`.
+namespace get_rat_response {
+inline constexpr tag_t rat = 0xA0;
+} // namespace get_rat_response
+/// ProfilePolicyAuthorisationRule (a `30` in the RAT, automatic tags); its operators are OperatorId `30`s (see
+/// tag::operator_id).
+namespace profile_policy_authorisation_rule {
+inline constexpr tag_t ppr_ids = 0x80;
+inline constexpr tag_t allowed_operators = 0xA1;
+inline constexpr tag_t ppr_flags = 0x82;
+} // namespace profile_policy_authorisation_rule
+
 // (ES10 management section ends)
 
 // ---- Tags the SM-DP+ needs beyond the messages above (its own serialized session record, ES2+ helpers). -------
