@@ -151,7 +151,7 @@ bytes euicc_impl::process_apdu(byte_view apdu)
         if (cmd->p2 == p2_select_no_data) return status_only(sw::ok); // no FCI requested
         // FCI: 6F{84 AID}. Without Le (case 3, as lpac sends it) it is announced with 61xx.
         der::writer w;
-        w.begin(fci_template).add(df_name, aid).end();
+        w.begin(rsp::tag::select_fci::fci_template).add(rsp::tag::select_fci::df_name, aid).end();
         bytes fci = w.finish();
         if (!cmd->le) {
             const auto n = fci.size();

@@ -1,12 +1,10 @@
 #pragma once
 /// \file
 /// \brief The ISO/IEC 7816-4 (and GlobalPlatform) command and response codes the virtual eUICC speaks: class
-/// bytes, instructions, P1/P2 values, status words, and the FCI tags of the SELECT answer. SGP.22 §5.7.2 maps
-/// every ES10 function onto these (STORE DATA to the ISD-R, GET RESPONSE chaining).
+/// bytes, instructions, P1/P2 values and status words (the FCI tags of the SELECT answer are in rsp/tags.h,
+/// tag::select_fci). SGP.22 §5.7.2 maps every ES10 function onto these (STORE DATA to the ISD-R, GET RESPONSE).
 
 #include <cstdint>
-
-#include "openrsp/der/der.h"
 
 namespace openrsp::euicc::detail::iso7816 {
 
@@ -20,7 +18,7 @@ inline constexpr std::uint8_t cla_invalid = 0xFF;
 /// INS.
 inline constexpr std::uint8_t ins_manage_channel = 0x70;
 inline constexpr std::uint8_t ins_select = 0xA4;
-inline constexpr std::uint8_t ins_store_data = 0xE2;       ///< GlobalPlatform STORE DATA
+inline constexpr std::uint8_t ins_store_data = 0xE2; ///< GlobalPlatform STORE DATA
 inline constexpr std::uint8_t ins_get_response = 0xC0;
 inline constexpr std::uint8_t ins_terminal_capability = 0xAA; ///< ETSI TS 102 221 TERMINAL CAPABILITY
 
@@ -34,10 +32,6 @@ inline constexpr std::uint8_t p2_select_no_data = 0x0C;
 /// STORE DATA P1 (GlobalPlatform §11.11.2): more blocks follow / last block, both "BER-TLV data, no encryption".
 inline constexpr std::uint8_t p1_more_blocks = 0x11;
 inline constexpr std::uint8_t p1_last_block = 0x91;
-
-/// FCI template of the SELECT answer and its DF name (the selected AID).
-inline constexpr der::tag_t fci_template = 0x6F;
-inline constexpr der::tag_t df_name = 0x84;
 
 /// Status words.
 namespace sw {

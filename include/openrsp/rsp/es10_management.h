@@ -129,9 +129,9 @@ struct euicc_memory_reset_request {
 
 /// ProfilePolicyAuthorisationRule (a `30` of the RAT, §2.9.2.2).
 struct profile_policy_authorisation_rule {
-    bytes ppr_ids;                               ///< 80: PprIds BIT STRING contents
+    bytes ppr_ids;                                   ///< 80: PprIds BIT STRING contents
     std::vector<rsp::operator_id> allowed_operators; ///< A1: OperatorId `30`s
-    bytes ppr_flags;                             ///< 82: BIT STRING contents, consentRequired(0)
+    bytes ppr_flags;                                 ///< 82: BIT STRING contents, consentRequired(0)
 
     [[nodiscard]] bytes encode() const;
 };

@@ -525,6 +525,13 @@ inline constexpr tag_t ppk_enc = 0x81;
 inline constexpr tag_t ppk_cmac = 0x82;
 } // namespace replace_session_keys_request
 
+/// The ISD-R's answer to SELECT (ISO/IEC 7816-4 §7.4.1, FCI template with the DF name = the selected AID); the
+/// LPA opens every ES10 session with it.
+namespace select_fci {
+inline constexpr tag_t fci_template = 0x6F;
+inline constexpr tag_t df_name = 0x84;
+} // namespace select_fci
+
 // (ES10 management section ends)
 
 // ---- Tags the SM-DP+ needs beyond the messages above (its own serialized session record, ES2+ helpers). -------
