@@ -290,7 +290,8 @@ public:
 
     result<int> open_logical_channel(byte_view aid) override
     {
-        const bytes open_rsp = m_card.transmit(bytes{cla_interindustry, ins_manage_channel, p1_open_channel, 0x00, 0x01});
+        const bytes open_rsp =
+            m_card.transmit(bytes{cla_interindustry, ins_manage_channel, p1_open_channel, 0x00, 0x01});
         if (open_rsp.size() != 3 || be16(open_rsp[1], open_rsp[2]) != sw::ok)
             return fail("The eUICC refused to open a logical channel.");
         const int ch = open_rsp[0];
