@@ -8,16 +8,9 @@
 
 namespace openrsp::euicc::detail {
 
+using namespace iso7816;
+
 namespace {
-
-constexpr std::uint8_t ins_manage_channel = 0x70;
-constexpr std::uint8_t ins_select = 0xA4;
-constexpr std::uint8_t ins_store_data = 0xE2;
-constexpr std::uint8_t ins_get_response = 0xC0;
-constexpr std::uint8_t ins_terminal_capability = 0xAA;
-
-constexpr std::uint8_t p1_more_blocks = 0x11;
-constexpr std::uint8_t p1_last_block = 0x91;
 
 /// Largest R-APDU data part without chaining (short Le).
 constexpr std::size_t max_short_response = 256;
@@ -64,13 +57,13 @@ std::optional<command> parse_command(byte_view a)
 /// further interindustry values channels 4-19 in b4..b1. The GP proprietary class (b8 set) uses the same bits.
 std::optional<std::size_t> channel_of(std::uint8_t cla)
 {
-    if (cla == 0xFF) return std::nullopt;
-    if ((cla & 0x40) != 0) return 4 + (cla & 0x0F);
-    if ((cla & 0x20) != 0) return std::nullopt; // RFU
+    if (cla == cla_invalid) return std::nullopt;
+    if ((cla & cla_further_interindustry_bit) != 0) return 4 + (cla & 0x0F);
+    if ((cla & cla_rfu_bit) != 0) return std::nullopt; // RFU
     return cla & 0x03;
 }
 
-bool proprietary(std::uint8_t cla) { return (cla & 0x80) != 0; }
+bool proprietary(std::uint8_t cla) { return (cla & cla_proprietary_bit) != 0; }
 
 } // namespace
 
@@ -110,7 +103,7 @@ bytes euicc_impl::process_apdu(byte_view apdu)
             ch.pending_offset = 0;
             append_sw(out, sw::ok);
         } else {
-            append_sw(out, static_cast<std::uint16_t>(0x6100 | (rest >= 256 ? 0 : rest)));
+            append_sw(out, static_cast<std::uint16_t>(sw::bytes_available | (rest >= 256 ? 0 : rest)));
         }
         return out;
     }
@@ -121,18 +114,19 @@ bytes euicc_impl::process_apdu(byte_view apdu)
     switch (cmd->ins) {
     case ins_manage_channel: {
         if (proprietary(cmd->cla)) return status_only(sw::cla_not_supported);
-        if (cmd->p1 == 0x00) {
+        if (cmd->p1 == p1_open_channel) {
             if (cmd->p2 != 0) return status_only(sw::wrong_p1p2); // only card-assigned channel numbers
             for (std::size_t i = 1; i < m_channels.size(); ++i) {
                 if (!m_channels[i].open) {
                     m_channels[i] = channel_state{};
                     m_channels[i].open = true;
-                    return bytes{static_cast<std::uint8_t>(i), 0x90, 0x00};
+                    return bytes{static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(sw::ok >> 8),
+                                 static_cast<std::uint8_t>(sw::ok & 0xFF)};
                 }
             }
             return status_only(sw::channel_not_supported);
         }
-        if (cmd->p1 == 0x80) {
+        if (cmd->p1 == p1_close_channel) {
             const std::size_t target = cmd->p2 == 0 ? *chan : cmd->p2;
             if (target == 0 || target >= m_channels.size()) return status_only(sw::wrong_p1p2);
             if (!m_channels[target].open) return status_only(sw::channel_not_supported);
@@ -143,8 +137,8 @@ bytes euicc_impl::process_apdu(byte_view apdu)
     }
     case ins_select: {
         if (proprietary(cmd->cla)) return status_only(sw::cla_not_supported);
-        if (cmd->p1 != 0x04) return status_only(sw::wrong_p1p2);
-        if ((cmd->p2 & 0xF0) != 0 && cmd->p2 != 0x0C) return status_only(sw::wrong_p1p2);
+        if (cmd->p1 != p1_select_by_name) return status_only(sw::wrong_p1p2);
+        if ((cmd->p2 & 0xF0) != 0 && cmd->p2 != p2_select_no_data) return status_only(sw::wrong_p1p2);
         if (cmd->data.empty()) return status_only(sw::wrong_length);
         const bytes& aid = rsp::isd_r_aid();
         ch.store_data.clear();
@@ -154,15 +148,15 @@ bytes euicc_impl::process_apdu(byte_view apdu)
             return status_only(sw::file_not_found);
         }
         ch.isdr_selected = true;
-        if (cmd->p2 == 0x0C) return status_only(sw::ok); // no FCI requested
+        if (cmd->p2 == p2_select_no_data) return status_only(sw::ok); // no FCI requested
         // FCI: 6F{84 AID}. Without Le (case 3, as lpac sends it) it is announced with 61xx.
         der::writer w;
-        w.begin(0x6F).add(0x84, aid).end();
+        w.begin(rsp::tag::select_fci::fci_template).add(rsp::tag::select_fci::df_name, aid).end();
         bytes fci = w.finish();
         if (!cmd->le) {
             const auto n = fci.size();
             ch.pending_response = std::move(fci);
-            return status_only(static_cast<std::uint16_t>(0x6100 | n));
+            return status_only(static_cast<std::uint16_t>(sw::bytes_available | n));
         }
         append_sw(fci, sw::ok);
         return fci;
@@ -222,17 +216,20 @@ bytes euicc_impl::finish_command(channel_state& ch, es10_reply reply)
     const std::size_t rest = reply.data.size() - max_short_response;
     ch.pending_response = std::move(reply.data);
     ch.pending_offset = max_short_response;
-    append_sw(out, static_cast<std::uint16_t>(0x6100 | (rest >= 256 ? 0 : rest)));
+    append_sw(out, static_cast<std::uint16_t>(sw::bytes_available | (rest >= 256 ? 0 : rest)));
     return out;
 }
 
 es10_reply euicc_impl::dispatch(byte_view request)
 {
     // BPP pieces after the first series are bare A0-A3 TLVs or headers and 86/88 TLVs (facts §4.3).
-    if (!request.empty() && request[0] != 0xBF) return load_bpp_piece(request);
+    // Every ES10 request tag is two bytes, BF xx; BF36 is the only BPP one.
+    constexpr auto es10_first = static_cast<std::uint8_t>(rsp::tag::bound_profile_package >> 8);
+    constexpr auto bpp_second = static_cast<std::uint8_t>(rsp::tag::bound_profile_package & 0xFF);
+    if (!request.empty() && request[0] != es10_first) return load_bpp_piece(request);
 
     // BF36 may come as a header plus BF23 only, so it cannot go through parse_one.
-    if (request.size() >= 2 && request[0] == 0xBF && request[1] == 0x36) return load_bpp_piece(request);
+    if (request.size() >= 2 && request[0] == es10_first && request[1] == bpp_second) return load_bpp_piece(request);
 
     auto parsed = der::parse_one(request);
     if (!parsed) return es10_reply::error(sw::wrong_data);
@@ -261,33 +258,24 @@ es10_reply euicc_impl::dispatch(byte_view request)
     }
 }
 
-installed_profile* find_profile(std::vector<installed_profile>& list, const der::tlv& id)
+installed_profile* find_profile(std::vector<installed_profile>& list, const rsp::profile_identifier& id)
 {
-    if (id.tag == rsp::tag::iccid) {
-        if (id.value.empty() || id.value.size() > 10) return nullptr;
-        bytes want(id.value.begin(), id.value.end());
+    if (id.isdp_aid.empty()) {
+        if (id.iccid.empty() || id.iccid.size() > 10) return nullptr;
+        bytes want = id.iccid;
         want.resize(10, 0xFF); // older lpac sends 9 bytes for 18-digit ICCIDs
         for (auto& p : list)
             if (p.iccid_bcd == want) return &p;
         return nullptr;
     }
-    if (id.tag == rsp::tag::isdp_aid) {
-        for (auto& p : list)
-            if (std::equal(p.info.isdp_aid.begin(), p.info.isdp_aid.end(), id.value.begin(), id.value.end())) return &p;
-    }
+    for (auto& p : list)
+        if (p.info.isdp_aid == id.isdp_aid) return &p;
     return nullptr;
 }
 
-const installed_profile* find_profile(const std::vector<installed_profile>& list, const der::tlv& id)
+const installed_profile* find_profile(const std::vector<installed_profile>& list, const rsp::profile_identifier& id)
 {
     return find_profile(const_cast<std::vector<installed_profile>&>(list), id);
-}
-
-bytes simple_result(der::tag_t outer, unsigned code)
-{
-    der::writer w;
-    w.begin(outer).add_uint(0x80, code).end();
-    return w.finish();
 }
 
 namespace {
@@ -302,16 +290,18 @@ public:
 
     result<int> open_logical_channel(byte_view aid) override
     {
-        const bytes open_rsp = m_card.transmit(bytes{0x00, 0x70, 0x00, 0x00, 0x01});
-        if (open_rsp.size() != 3 || open_rsp[1] != 0x90 || open_rsp[2] != 0x00)
+        const bytes open_rsp =
+            m_card.transmit(bytes{cla_interindustry, ins_manage_channel, p1_open_channel, 0x00, 0x01});
+        if (open_rsp.size() != 3 || be16(open_rsp[1], open_rsp[2]) != sw::ok)
             return fail("The eUICC refused to open a logical channel.");
         const int ch = open_rsp[0];
-        bytes select{static_cast<std::uint8_t>(ch < 4 ? ch : 0x40 | (ch - 4)), 0xA4, 0x04, 0x00,
+        bytes select{static_cast<std::uint8_t>(ch < 4 ? ch : cla_further_interindustry_bit | (ch - 4)), ins_select,
+                     p1_select_by_name, p2_select_fci,
                      static_cast<std::uint8_t>(aid.size())};
         append(select, aid);
         const bytes sel_rsp = m_card.transmit(select);
         const std::uint8_t sw1 = sel_rsp.size() >= 2 ? sel_rsp[sel_rsp.size() - 2] : 0;
-        if (sw1 != 0x90 && sw1 != 0x61) {
+        if (sw1 != sw1_ok && sw1 != sw1_bytes_available) {
             close_logical_channel(ch);
             return fail("The eUICC does not know the application " + to_hex(aid, true) + ".");
         }
@@ -320,7 +310,8 @@ public:
 
     void close_logical_channel(int channel) override
     {
-        (void)m_card.transmit(bytes{0x00, 0x70, 0x80, static_cast<std::uint8_t>(channel), 0x00});
+        (void)m_card.transmit(
+            bytes{cla_interindustry, ins_manage_channel, p1_close_channel, static_cast<std::uint8_t>(channel), 0x00});
     }
 
     result<bytes> transmit(byte_view command_apdu) override { return m_card.transmit(command_apdu); }

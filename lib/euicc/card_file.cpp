@@ -334,11 +334,9 @@ result<void> euicc_impl::commit(card_state next)
     return ok();
 }
 
-result<bytes> euicc_impl::sign_tlv(byte_view message, std::size_t identity) const
+result<bytes> euicc_impl::sign(byte_view message, std::size_t identity) const
 {
-    auto sig = crypto::ecdsa_sign(m_creds.key_at(identity), message, crypto::sig_format::raw_rs);
-    if (!sig) return sig.take_error();
-    return der::encode(rsp::tag::signature, *sig);
+    return crypto::ecdsa_sign(m_creds.key_at(identity), message, crypto::sig_format::raw_rs);
 }
 
 std::string euicc_impl::eid() const { return m_state.eid; }

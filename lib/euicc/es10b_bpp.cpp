@@ -4,9 +4,12 @@
 
 #include "euicc_impl.h"
 
+#include "openrsp/rsp/download.h"
+#include "openrsp/rsp/installation_result.h"
 #include "openrsp/rsp/saip.h"
 
 #include <algorithm>
+#include <variant>
 
 namespace openrsp::euicc::detail {
 
@@ -14,6 +17,7 @@ namespace {
 
 using rsp::bpp_command_id;
 using rsp::install_error_reason;
+namespace bpp = rsp::tag::bound_profile_package_fields;
 
 /// Tag and definite length of a TLV whose value may not have arrived (the A1/A3 "header only" series).
 struct tl_header {
@@ -56,12 +60,12 @@ bytes isdp_aid_for(std::uint8_t index)
     return bytes{0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, index, 0x00};
 }
 
-bytes sima_ok()
+/// SAIP EUICCResponse (TS.48 / SIMalliance PEDefinitions) with peStatus holding one PEStatus{status ok}:
+/// `30 07 { A0 05 { 30 03 { 80 01 00 } } }`, the same for every successful installation.
+const bytes& sima_ok()
 {
-    // SAIP EUICCResponse: peStatus with one PEStatus{status ok}.
-    der::writer w;
-    w.begin(rsp::tag::sequence).begin(0xA0).begin(rsp::tag::sequence).add_uint(0x80, 0).end().end().end();
-    return w.finish();
+    static const bytes response{0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00};
+    return response;
 }
 
 } // namespace
@@ -89,7 +93,7 @@ private:
     std::optional<bpp_failure> second_sequence_of_87(const der::tlv& a2);
     std::optional<bpp_failure> segment_86(const der::tlv& t);
     bpp_command_id current_command() const;
-    result<bytes> pir(std::uint64_t seq, byte_view final_result);
+    result<bytes> pir(std::uint64_t seq, std::variant<rsp::success_result, rsp::error_result> final_result);
 
     euicc_impl& m_card;
     download_session& m_s;
@@ -115,42 +119,25 @@ std::optional<bpp_failure> bpp_loader::initialise(const der::tlv& bf23)
     const auto fail_with = [](install_error_reason r) {
         return bpp_failure{bpp_command_id::initialise_secure_channel, r};
     };
-    if (bf23.tag != rsp::tag::initialise_secure_channel) return fail_with(install_error_reason::incorrect_input_values);
-    auto items = der::reader(bf23.value).all();
-    if (!items) return fail_with(install_error_reason::incorrect_input_values);
-    std::optional<der::tlv> op, tid, crt, otpk, sig;
-    bytes signed_data;
-    for (const auto& t : *items) {
-        if (t.tag == 0x82) op = t;
-        else if (t.tag == 0x80) tid = t;
-        else if (t.tag == rsp::tag::control_ref_template) crt = t;
-        else if (t.tag == rsp::tag::public_key) otpk = t;
-        if (t.tag == rsp::tag::signature) sig = t;
-        else append(signed_data, t.raw);
-    }
-    if (!op || !tid || !crt || !otpk || !sig) return fail_with(install_error_reason::incorrect_input_values);
-    if (op->value.size() != 1 || op->value[0] != 0x01)
-        return fail_with(install_error_reason::unsupported_remote_operation_type);
-    if (!std::ranges::equal(tid->value, m_s.transaction_id))
+    auto req = rsp::initialise_secure_channel_request::decode(bf23.raw);
+    if (!req) return fail_with(install_error_reason::incorrect_input_values);
+    if (req->remote_op_id != 1) return fail_with(install_error_reason::unsupported_remote_operation_type);
+    if (!std::ranges::equal(req->transaction_id, m_s.transaction_id))
         return fail_with(install_error_reason::invalid_transaction_id);
-    const der::reader c(crt->value);
-    const auto key_type = c.find(0x80);
-    const auto key_len = c.find(0x81);
-    const auto host_id = c.find(0x84);
-    if (!key_type || !key_len || !host_id || !std::ranges::equal(key_type->value, bytes{0x88}) ||
-        !std::ranges::equal(key_len->value, bytes{0x10}) || host_id->value.empty() || host_id->value.size() > 16)
+    const rsp::control_ref_template& crt = req->control_ref_template;
+    if (crt.key_type != bytes{0x88} || crt.key_len != bytes{0x10} || crt.host_id.empty() || crt.host_id.size() > 16)
         return fail_with(install_error_reason::unsupported_crt_values);
 
     // smdpSign covers the BF23 body without the signature, then the eUICC's otPK TLV (facts §6.2).
-    append(signed_data, der::encode(rsp::tag::public_key, m_s.euicc_otpk));
-    if (!crypto::ecdsa_verify(m_s.dppb->public_key(), signed_data, sig->value, crypto::sig_format::raw_rs))
+    const bytes signed_data = concat({req->signed_part(), der::encode(rsp::tag::public_key, m_s.euicc_otpk)});
+    if (!crypto::ecdsa_verify(m_s.dppb->public_key(), signed_data, req->smdp_sign, crypto::sig_format::raw_rs))
         return fail_with(install_error_reason::invalid_signature);
 
-    auto peer = crypto::ec_key::from_public_point(m_s.otk->key_curve(), otpk->value);
+    auto peer = crypto::ec_key::from_public_point(m_s.otk->key_curve(), req->smdp_otpk);
     if (!peer) return fail_with(install_error_reason::incorrect_input_values);
     auto shs = crypto::ecka(*m_s.otk, *peer);
     if (!shs) return fail_with(install_error_reason::incorrect_input_values);
-    m_s.channel.emplace(crypto::derive_bpp_session_keys(*shs, host_id->value, m_card.m_creds.eid_bytes));
+    m_s.channel.emplace(crypto::derive_bpp_session_keys(*shs, crt.host_id, m_card.m_creds.eid_bytes));
     secure_wipe(*shs);
     m_s.otk.reset(); // otSK.eUICC.ECKA is single use
     m_s.stage = bpp_stage::expect_first87;
@@ -162,7 +149,7 @@ std::optional<install_error_reason> bpp_loader::unwrap_87_sequence(const der::tl
     auto segs = der::reader(sequence.value).all();
     if (!segs || segs->empty()) return install_error_reason::scp03t_structure_error;
     for (const auto& seg : *segs) {
-        if (seg.tag != 0x87) return install_error_reason::scp03t_structure_error;
+        if (seg.tag != bpp::segment_87) return install_error_reason::scp03t_structure_error;
         auto p = m_s.channel->unwrap_encrypted(seg.raw);
         if (!p) return install_error_reason::scp03t_security_error;
         append(plain, *p);
@@ -183,7 +170,7 @@ std::optional<bpp_failure> bpp_loader::first_sequence_of_87(const der::tlv& a0)
 
 std::optional<bpp_failure> bpp_loader::segment_88(const der::tlv& t)
 {
-    if (t.tag != 0x88)
+    if (t.tag != bpp::segment_88)
         return bpp_failure{bpp_command_id::store_metadata, install_error_reason::scp03t_structure_error};
     auto p = m_s.channel->unwrap_mac_only(t.raw);
     if (!p) return bpp_failure{bpp_command_id::store_metadata, install_error_reason::scp03t_security_error};
@@ -195,40 +182,30 @@ std::optional<bpp_failure> bpp_loader::segment_88(const der::tlv& t)
 std::optional<bpp_failure> bpp_loader::finish_metadata()
 {
     const auto fail_with = [](install_error_reason r) { return bpp_failure{bpp_command_id::store_metadata, r}; };
-    auto md = der::parse_one(m_s.metadata_plain);
-    if (!md || md->tag != rsp::tag::store_metadata) return fail_with(install_error_reason::incorrect_input_values);
-    const der::reader r(md->value);
-    const auto iccid = r.find(rsp::tag::iccid);
-    const auto spn = r.find(rsp::tag::service_provider_name);
-    const auto name = r.find(rsp::tag::profile_name);
-    if (!iccid || iccid->value.size() != 10 || !spn || !name)
-        return fail_with(install_error_reason::incorrect_input_values);
+    auto md = rsp::store_metadata_request::decode(m_s.metadata_plain);
+    if (!md) return fail_with(install_error_reason::incorrect_input_values);
     installed_profile p;
     p.identity = m_s.identity;
-    p.iccid_bcd.assign(iccid->value.begin(), iccid->value.end());
-    p.info.iccid = rsp::iccid_from_bcd(iccid->value);
-    p.info.service_provider_name = to_string(spn->value);
-    p.info.profile_name = to_string(name->value);
-    if (const auto c = r.find(rsp::tag::profile_class)) {
-        auto v = der::decode_uint(c->value);
-        if (!v || *v > 2) return fail_with(install_error_reason::unsupported_profile_class);
-        p.info.profile_class = static_cast<unsigned>(*v);
+    p.iccid_bcd = md->iccid;
+    p.info.iccid = md->iccid_digits();
+    p.info.service_provider_name = md->service_provider_name;
+    p.info.profile_name = md->profile_name;
+    if (md->profile_class) {
+        if (*md->profile_class > 2) return fail_with(install_error_reason::unsupported_profile_class);
+        p.info.profile_class = *md->profile_class;
     }
     // SGP.21 TPRO1: without testProfileSupport it shall not be possible to download a Test Profile.
     if (p.info.profile_class == 0 && !m_card.m_state.limits.test_profiles_supported)
         return fail_with(install_error_reason::unsupported_profile_class);
-    if (const auto t = r.find(rsp::tag::icon_type)) {
-        auto v = der::decode_uint(t->value);
-        if (!v || *v > 1) return fail_with(install_error_reason::incorrect_input_values);
-        p.icon_type = static_cast<unsigned>(*v);
+    if (md->icon_type) {
+        if (*md->icon_type > 1) return fail_with(install_error_reason::incorrect_input_values);
+        p.icon_type = md->icon_type;
     }
-    if (const auto t = r.find(rsp::tag::icon)) p.icon.assign(t->value.begin(), t->value.end());
-    if (const auto t = r.find(rsp::tag::notification_configuration_info)) {
-        if (!der::reader(t->value).all()) return fail_with(install_error_reason::incorrect_input_values);
-        p.notification_config.assign(t->value.begin(), t->value.end());
-    }
-    if (const auto t = r.find(rsp::tag::profile_owner)) p.profile_owner.assign(t->value.begin(), t->value.end());
-    if (const auto t = r.find(rsp::tag::profile_policy_rules)) p.ppr.assign(t->value.begin(), t->value.end());
+    if (md->icon) p.icon = std::move(*md->icon);
+    if (!md->notification_configuration_info.empty())
+        p.notification_config = rsp::encode_notification_configuration_info(md->notification_configuration_info);
+    if (md->profile_owner) p.profile_owner = md->profile_owner->encode_contents();
+    p.ppr = std::move(md->profile_policy_rules);
     // Refuse early: the LPA stops sending once it sees the error, so no UPP is transferred in vain.
     const card_state& card = m_card.m_state;
     for (const auto& existing : card.profiles)
@@ -251,10 +228,11 @@ std::optional<bpp_failure> bpp_loader::second_sequence_of_87(const der::tlv& a2)
     auto req = der::parse_one(plain);
     if (!req || req->tag != rsp::tag::replace_session_keys)
         return fail_with(install_error_reason::incorrect_input_values);
+    namespace rsk = rsp::tag::replace_session_keys_request;
     const der::reader r(req->value);
-    const auto mcv = r.find(0x80);
-    const auto enc = r.find(0x81);
-    const auto mac = r.find(0x82);
+    const auto mcv = r.find(rsk::initial_mac_chaining_value);
+    const auto enc = r.find(rsk::ppk_enc);
+    const auto mac = r.find(rsk::ppk_cmac);
     if (!mcv || !enc || !mac || mcv->value.size() != 16 || enc->value.size() != 16 || mac->value.size() != 16)
         return fail_with(install_error_reason::incorrect_input_values);
     crypto::scp03t_keys keys{bytes(mcv->value.begin(), mcv->value.end()), bytes(enc->value.begin(), enc->value.end()),
@@ -269,7 +247,7 @@ std::optional<bpp_failure> bpp_loader::segment_86(const der::tlv& t)
     const auto fail_with = [](install_error_reason r) {
         return bpp_failure{bpp_command_id::load_profile_elements, r};
     };
-    if (t.tag != 0x86) return fail_with(install_error_reason::scp03t_structure_error);
+    if (t.tag != bpp::segment_86) return fail_with(install_error_reason::scp03t_structure_error);
     auto p = m_s.channel->unwrap_encrypted(t.raw);
     if (!p) return fail_with(install_error_reason::scp03t_security_error);
     // The profile's own overhead is counted too, so a UPP that fits here also fits at install().
@@ -342,38 +320,27 @@ std::optional<bpp_failure> bpp_loader::header_only(const tl_header& h)
 }
 
 /// ProfileInstallationResult `BF37` (SGP.22 §5.7.6, facts §5.5), signed over the BF27 TLV.
-result<bytes> bpp_loader::pir(std::uint64_t seq, byte_view final_result)
+result<bytes> bpp_loader::pir(std::uint64_t seq, std::variant<rsp::success_result, rsp::error_result> final_result)
 {
-    const bytes iccid = m_s.pending ? m_s.pending->iccid_bcd : bytes{};
-    auto oid = der::encode_oid(m_s.dppb_oid);
-    if (!oid) return oid.take_error();
-    der::writer data;
-    data.begin(rsp::tag::profile_installation_result_data)
-        .add(0x80, m_s.transaction_id)
-        .raw(euicc_impl::notification_metadata(seq, rsp::notification_event::install, m_s.server_address, iccid))
-        .add(rsp::tag::oid, *oid)
-        .raw(final_result)
-        .end();
-    const bytes bf27 = data.finish();
-    auto sig = m_card.sign_tlv(bf27, m_s.identity);
+    rsp::profile_installation_result out;
+    out.transaction_id = m_s.transaction_id;
+    out.notification_metadata = euicc_impl::notification_metadata(
+        seq, rsp::notification_event::install, m_s.server_address, m_s.pending ? m_s.pending->iccid_bcd : bytes{});
+    out.smdp_oid = m_s.dppb_oid;
+    OPENRSP_TRY_VOID(der::encode_oid(out.smdp_oid)); // an SM-DP+ OID we could not write gives no PIR
+    out.final_result = std::move(final_result);
+    out.data_raw = out.encode_data();
+    auto sig = m_card.sign(out.data_raw, m_s.identity);
     if (!sig) return sig.take_error();
-    der::writer w;
-    w.begin(rsp::tag::profile_installation_result).raw(bf27).raw(*sig).end();
-    return w.finish();
+    out.euicc_sign_pir = std::move(*sig);
+    return out.encode();
 }
 
 bytes bpp_loader::reject(const bpp_failure& f)
 {
-    der::writer fr;
-    fr.begin(0xA2)
-        .begin(0xA1)
-        .add_uint(0x80, static_cast<unsigned>(f.command))
-        .add_uint(0x81, static_cast<unsigned>(f.reason))
-        .end()
-        .end();
     card_state next = m_card.m_state;
     const std::uint64_t seq = next.next_seq++;
-    auto out = pir(seq, fr.finish());
+    auto out = pir(seq, rsp::error_result{f.command, f.reason, std::nullopt});
     bytes response = out ? std::move(*out) : bytes{};
     if (out) {
         // Like real cards, a failed installation is reported later as a pending notification too.
@@ -416,10 +383,8 @@ bytes bpp_loader::install(std::optional<bpp_failure>& failure)
     p.info.apn = upp->apn;
     p.upp = std::move(m_s.upp);
 
-    der::writer fr;
-    fr.begin(0xA2).begin(0xA0).add(rsp::tag::isdp_aid, p.info.isdp_aid).add(rsp::tag::octet_string, sima_ok()).end().end();
     const std::uint64_t seq = next.next_seq++;
-    auto out = pir(seq, fr.finish());
+    auto out = pir(seq, rsp::success_result{p.info.isdp_aid, sima_ok()});
     if (!out) return fail_with(install_error_reason::unknown);
     next.notifications.push_back(
         notification_record{seq, rsp::notification_event::install, m_s.server_address, p.iccid_bcd, *out});
@@ -434,8 +399,10 @@ es10_reply euicc_impl::load_bpp_piece(byte_view piece)
 {
     const auto hdr = parse_header(piece);
     if (!hdr) return es10_reply::error(sw::wrong_data);
-    const bool bpp_tag = hdr->tag == rsp::tag::bound_profile_package || (hdr->tag >= 0xA0 && hdr->tag <= 0xA3) ||
-                         hdr->tag == 0x86 || hdr->tag == 0x87 || hdr->tag == 0x88;
+    const bool bpp_tag = hdr->tag == rsp::tag::bound_profile_package || hdr->tag == bpp::first_sequence_of_87 ||
+                         hdr->tag == bpp::sequence_of_88 || hdr->tag == bpp::second_sequence_of_87 ||
+                         hdr->tag == bpp::sequence_of_86 || hdr->tag == bpp::segment_86 ||
+                         hdr->tag == bpp::segment_87 || hdr->tag == bpp::segment_88;
     if (!bpp_tag) return es10_reply::error(sw::data_not_found);
     // Without a prepared session there is nothing to verify against; the store must stay untouched.
     if (!m_session || !m_session->prepared) return es10_reply::error(sw::conditions_not_satisfied);

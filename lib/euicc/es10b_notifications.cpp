@@ -4,6 +4,8 @@
 
 #include "euicc_impl.h"
 
+#include "openrsp/rsp/notifications.h"
+
 namespace openrsp::euicc::detail {
 
 namespace {
@@ -11,51 +13,48 @@ namespace {
 /// True if a PMO filter (NotificationEvent BIT STRING contents) selects an event.
 bool filter_selects(byte_view pmo_filter, rsp::notification_event ev)
 {
-    return der::bit_is_set(pmo_filter, static_cast<unsigned>(ev));
+    return rsp::has_event(pmo_filter, ev);
 }
+
+/// The one error code of ListNotification and of RetrieveNotificationsList for a request we cannot read.
+constexpr unsigned undefined_error = 127;
+/// RetrieveNotificationsList notificationsListResultError noResultAvailable.
+constexpr unsigned no_result_available = 1;
 
 } // namespace
 
-bytes euicc_impl::notification_metadata(std::uint64_t seq, rsp::notification_event ev, std::string_view address,
-                                        byte_view iccid_bcd)
+rsp::notification_metadata euicc_impl::notification_metadata(std::uint64_t seq, rsp::notification_event ev,
+                                                             std::string_view address, byte_view iccid_bcd)
 {
-    der::writer w;
-    w.begin(rsp::tag::notification_metadata)
-        .add_uint(0x80, seq)
-        .add_named_bits(0x81, {static_cast<unsigned>(ev)})
-        .add(rsp::tag::utf8_string, address);
-    if (!iccid_bcd.empty()) w.add(rsp::tag::iccid, iccid_bcd);
-    w.end();
-    return w.finish();
+    rsp::notification_metadata m;
+    m.seq_number = seq;
+    m.profile_management_operation = rsp::notification_events({ev});
+    m.notification_address = std::string(address);
+    m.iccid.assign(iccid_bcd.begin(), iccid_bcd.end());
+    return m;
 }
 
 result<void> euicc_impl::add_other_notifications(card_state& s, const installed_profile& p,
                                                  rsp::notification_event ev) const
 {
     if (p.notification_config.empty()) return ok();
-    auto entries = der::reader(p.notification_config).all();
+    auto entries = rsp::decode_notification_configuration_info(p.notification_config);
     if (!entries) return fail("The profile's notification configuration is malformed.");
     // One notification per configured address that asked for this event (SGP.22 §2.6.2.2).
     for (const auto& e : *entries) {
-        if (e.tag != rsp::tag::sequence) continue;
-        const der::reader r(e.value);
-        const auto pmo = r.find(0x80);
-        const auto address = r.find(0x81);
-        if (!pmo || !address || !filter_selects(pmo->value, ev)) continue;
+        if (!e.has(ev)) continue;
         const std::uint64_t seq = s.next_seq++;
-        const bytes tbs = notification_metadata(seq, ev, to_string(address->value), p.iccid_bcd);
+        rsp::other_signed_notification n;
+        n.tbs_other_notification = notification_metadata(seq, ev, e.notification_address, p.iccid_bcd);
+        n.tbs_other_notification.raw = n.tbs_other_notification.encode();
         // Signed by the chain that downloaded the profile: its SM-DP+ may trust no other CI.
         const std::size_t id = p.identity < m_creds.identity_count() ? p.identity : 0;
-        auto sig = sign_tlv(tbs, id);
+        auto sig = sign(n.tbs_other_notification.raw, id);
         if (!sig) return sig.take_error();
-        der::writer w;
-        w.begin(rsp::tag::sequence)
-            .raw(tbs)
-            .raw(*sig)
-            .raw(m_creds.euicc_cert_at(id).der())
-            .raw(m_creds.eum_cert_at(id).der())
-            .end();
-        s.notifications.push_back(notification_record{seq, ev, to_string(address->value), p.iccid_bcd, w.finish()});
+        n.euicc_notification_signature = std::move(*sig);
+        n.euicc_certificate = m_creds.euicc_cert_at(id).der();
+        n.eum_certificate = m_creds.eum_cert_at(id).der();
+        s.notifications.push_back(notification_record{seq, ev, e.notification_address, p.iccid_bcd, n.encode()});
     }
     return ok();
 }
@@ -63,74 +62,65 @@ result<void> euicc_impl::add_other_notifications(card_state& s, const installed_
 /// SGP.22 §5.7.9 ListNotification: the metadata of each pending notification, optionally filtered by PMO.
 bytes euicc_impl::list_notification(const der::tlv& request) const
 {
+    rsp::list_notification_response out;
     // listNotificationsResultError undefinedError: the only failure v2.2.2 defines, for a body we cannot read.
-    if (!request.value.empty() && !der::reader(request.value).all()) {
-        der::writer w;
-        w.begin(rsp::tag::list_notification).add_uint(0x81, 127).end();
-        return w.finish();
+    const auto req = rsp::list_notification_request::decode(request.raw);
+    if (!req) {
+        out.error = undefined_error;
+        return out.encode();
     }
-    const auto filter = der::reader(request.value).find(0x81);
-    der::writer w;
-    w.begin(rsp::tag::list_notification).begin(0xA0);
+    const auto& filter = req->profile_management_operation;
     for (const auto& n : m_state.notifications) {
-        if (filter && !filter_selects(filter->value, n.event)) continue;
-        w.raw(notification_metadata(n.seq, n.event, n.address, n.iccid_bcd));
+        if (filter && !filter_selects(*filter, n.event)) continue;
+        out.notification_metadata_list.push_back(notification_metadata(n.seq, n.event, n.address, n.iccid_bcd));
     }
-    w.end().end();
-    return w.finish();
+    return out.encode();
 }
 
 /// SGP.22 §5.7.10 RetrieveNotificationsList: the signed notifications, by seqNumber or PMO filter.
 bytes euicc_impl::retrieve_notifications(const der::tlv& request) const
 {
-    constexpr der::tag_t outer = rsp::tag::retrieve_notifications_list;
-    std::optional<std::uint64_t> by_seq;
-    std::optional<der::tlv> by_pmo;
-    if (const auto criteria = der::reader(request.value).find(0xA0)) {
-        const der::reader c(criteria->value);
-        if (const auto s = c.find(0x80)) {
-            auto v = der::decode_uint(s->value);
-            if (!v) {
-                // notificationsListResultError [1] undefinedError.
-                der::writer w;
-                w.begin(outer).add_uint(0x81, 127).end();
-                return w.finish();
-            }
-            by_seq = *v;
-        }
-        by_pmo = c.find(0x81);
-    }
+    const auto refuse = [](unsigned code) {
+        rsp::retrieve_notifications_list_response r;
+        r.error = code;
+        return r.encode();
+    };
+    const auto req = rsp::retrieve_notifications_list_request::decode(request.raw);
+    if (!req) return refuse(undefined_error);
+    const auto& by_seq = req->seq_number;
+    const auto& by_pmo = req->profile_management_operation;
+    // The stored PendingNotifications go out byte for byte as they were signed; decoding each one only to encode
+    // it again through rsp::retrieve_notifications_list_response would be work for nothing.
     der::writer w;
-    w.begin(outer).begin(0xA0);
+    w.begin(rsp::tag::retrieve_notifications_list)
+        .begin(rsp::tag::retrieve_notifications_list_response::notification_list);
     std::size_t found = 0;
     for (const auto& n : m_state.notifications) {
         if (by_seq && n.seq != *by_seq) continue;
-        if (by_pmo && !filter_selects(by_pmo->value, n.event)) continue;
+        if (by_pmo && !filter_selects(*by_pmo, n.event)) continue;
         w.raw(n.der);
         ++found;
     }
     w.end().end();
-    if (found == 0 && (by_seq || by_pmo)) {
-        der::writer none;
-        none.begin(outer).add_uint(0x81, 1).end(); // noResultAvailable
-        return none.finish();
-    }
+    if (found == 0 && (by_seq || by_pmo)) return refuse(no_result_available);
     return w.finish();
 }
 
 /// SGP.22 §5.7.11 RemoveNotificationFromList (NotificationSent).
 bytes euicc_impl::remove_notification(const der::tlv& request)
 {
-    constexpr der::tag_t outer = rsp::tag::notification_sent;
-    const auto seq_tlv = der::reader(request.value).find(0x80);
-    if (!seq_tlv) return simple_result(outer, 127);
-    auto seq = der::decode_uint(seq_tlv->value);
-    if (!seq) return simple_result(outer, 127);
+    using rsp::notification_sent_result;
+    const auto answer = [](notification_sent_result r) {
+        return rsp::notification_sent_response{static_cast<unsigned>(rsp::to_int(r))}.encode();
+    };
+    const auto req = rsp::notification_sent_request::decode(request.raw);
+    if (!req) return answer(notification_sent_result::undefined_error);
     card_state next = m_state;
-    const auto removed = std::erase_if(next.notifications, [&](const notification_record& n) { return n.seq == *seq; });
-    if (removed == 0) return simple_result(outer, 1); // nothingToDelete
-    if (!commit(std::move(next))) return simple_result(outer, 127);
-    return simple_result(outer, 0);
+    const auto removed =
+        std::erase_if(next.notifications, [&](const notification_record& n) { return n.seq == req->seq_number; });
+    if (removed == 0) return answer(notification_sent_result::nothing_to_delete);
+    if (!commit(std::move(next))) return answer(notification_sent_result::undefined_error);
+    return answer(notification_sent_result::ok);
 }
 
 } // namespace openrsp::euicc::detail

@@ -8,11 +8,16 @@
 #include "openrsp/crypto/x509.h"
 #include "openrsp/der/der.h"
 #include "openrsp/euicc/virtual_euicc.h"
+#include "openrsp/rsp/es10_management.h"
+#include "openrsp/rsp/notification_metadata.h"
 #include "openrsp/rsp/tags.h"
+
+#include "iso7816.h"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <array>
+#include <initializer_list>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -159,22 +164,6 @@ inline constexpr std::size_t max_request_size = 2 * 1024 * 1024;
 /// NVM one installed profile costs on top of its UPP (ISD-P, metadata); see used_memory().
 inline constexpr std::size_t per_profile_overhead = 512;
 
-/// \brief Status words (ISO/IEC 7816-4).
-namespace sw {
-inline constexpr std::uint16_t ok = 0x9000;
-inline constexpr std::uint16_t wrong_length = 0x6700;
-inline constexpr std::uint16_t channel_not_supported = 0x6881;
-inline constexpr std::uint16_t conditions_not_satisfied = 0x6985;
-inline constexpr std::uint16_t wrong_data = 0x6A80;
-inline constexpr std::uint16_t file_not_found = 0x6A82;
-inline constexpr std::uint16_t not_enough_memory = 0x6A84;
-inline constexpr std::uint16_t wrong_p1p2 = 0x6A86;
-inline constexpr std::uint16_t data_not_found = 0x6A88;
-inline constexpr std::uint16_t ins_not_supported = 0x6D00;
-inline constexpr std::uint16_t cla_not_supported = 0x6E00;
-inline constexpr std::uint16_t no_precise_diagnosis = 0x6F00;
-} // namespace sw
-
 /// \brief Outcome of an ES10 command: either response data (SW 9000) or a bare status word.
 struct es10_reply {
     bytes data;
@@ -227,17 +216,17 @@ public:
     bytes remove_notification(const der::tlv& request);
     /// Builds OtherSignedNotifications for a profile event, if the profile's B6 asks for it; consumes seqs in s.
     result<void> add_other_notifications(card_state& s, const installed_profile& p, rsp::notification_event ev) const;
-    /// NotificationMetadata `BF2F` TLV.
-    static bytes notification_metadata(std::uint64_t seq, rsp::notification_event ev, std::string_view address,
-                                       byte_view iccid_bcd);
+    /// NotificationMetadata `BF2F` as the eUICC writes it.
+    static rsp::notification_metadata notification_metadata(std::uint64_t seq, rsp::notification_event ev,
+                                                            std::string_view address, byte_view iccid_bcd);
 
     // card_file.cpp
     /// Writes next to disk and, only on success, makes it the live state (SGP.22 requires the eUICC to
     /// never acknowledge what it has not kept).
     result<void> commit(card_state next);
 
-    /// Signature `5F37` TLV over message with SK.EUICC of the given identity.
-    result<bytes> sign_tlv(byte_view message, std::size_t identity = 0) const;
+    /// Signature (raw r||s, the `5F37` value) over message with SK.EUICC of the given identity.
+    result<bytes> sign(byte_view message, std::size_t identity = 0) const;
 
     [[nodiscard]] const card_state& state() const { return m_state; }
     [[nodiscard]] const card_credentials& creds() const { return m_creds; }
@@ -260,10 +249,10 @@ private:
 
 /// Helpers shared by the handlers.
 inline std::uint16_t be16(std::uint8_t a, std::uint8_t b) { return static_cast<std::uint16_t>(a << 8 | b); }
-/// Finds a profile by `5A` (10 bytes; a 9-byte ICCID from older lpac is padded with FF) or `4F`.
-installed_profile* find_profile(std::vector<installed_profile>& list, const der::tlv& id);
-const installed_profile* find_profile(const std::vector<installed_profile>& list, const der::tlv& id);
-/// Response `OUTER{80 code}` as used by most ES10c functions.
-bytes simple_result(der::tag_t outer, unsigned code);
+/// Finds a profile by ICCID (1..10 bytes; a 9-byte ICCID from older lpac is padded with FF) or ISD-P AID.
+installed_profile* find_profile(std::vector<installed_profile>& list, const rsp::profile_identifier& id);
+const installed_profile* find_profile(const std::vector<installed_profile>& list, const rsp::profile_identifier& id);
+/// BIT STRING contents (unused-bits byte first, DER-minimal) with the given named bits set (bit 0 = MSB).
+bytes named_bits(std::initializer_list<unsigned> bits);
 
 } // namespace openrsp::euicc::detail

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace openrsp::euicc {
 
@@ -39,17 +40,14 @@ bool nibbles_match(byte_view pattern, byte_view value)
     return true;
 }
 
-bool operator_matches(const operator_id& rule, const der::reader& owner)
+bool operator_matches(const operator_id& rule, const rsp::operator_id& owner)
 {
-    const auto mcc_mnc = owner.find(0x80);
-    if (!mcc_mnc || !nibbles_match(rule.mcc_mnc, mcc_mnc->value)) return false;
+    if (!nibbles_match(rule.mcc_mnc, owner.mcc_mnc)) return false;
     // A gid the rule names must be present and equal in the owner; a gid the rule leaves out matches anything.
-    const auto gid_ok = [&](const bytes& want, der::tag_t tag) {
-        if (want.empty()) return true;
-        const auto got = owner.find(tag);
-        return got && std::ranges::equal(want, got->value);
+    const auto gid_ok = [](const bytes& want, const std::optional<bytes>& got) {
+        return want.empty() || (got && want == *got);
     };
-    return gid_ok(rule.gid1, 0x81) && gid_ok(rule.gid2, 0x82);
+    return gid_ok(rule.gid1, owner.gid1) && gid_ok(rule.gid2, owner.gid2);
 }
 
 bytes hex_or_throw(const json& j, const char* key)
@@ -83,7 +81,9 @@ bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owne
     if (!wants_ppr1 && !wants_ppr2) return true; // pprUpdateControl alone needs no authorisation
     // SGP.22 §2.9.2.2: a PPR is only allowed for the Profile Owner a rule names, so no owner means no PPR.
     if (owner_tlv_value.empty()) return false;
-    const der::reader owner(owner_tlv_value);
+    const auto owner_decoded = rsp::operator_id::decode_contents(owner_tlv_value);
+    if (!owner_decoded) return false; // no Profile Owner a rule could name
+    const rsp::operator_id& owner = *owner_decoded;
     const auto owner_listed = [&](const rat_rule& r) {
         return std::ranges::any_of(r.allowed_operators,
                                    [&](const operator_id& o) { return operator_matches(o, owner); });
@@ -98,35 +98,38 @@ bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owne
 
 bytes encode_rat_response(const std::vector<rat_rule>& rat)
 {
-    // GetRatResponse ::= [67] SEQUENCE { rat [0] SEQUENCE OF ProfilePolicyAuthorisationRule } (rsp.asn, facts §4.4).
-    der::writer w;
-    w.begin(rsp::tag::get_rat).begin(0xA0);
+    rsp::get_rat_response out;
     for (const auto& r : rat) {
-        w.begin(rsp::tag::sequence);
+        rsp::profile_policy_authorisation_rule rule;
         if (r.ppr1 && r.ppr2)
-            w.add_named_bits(0x80, {ppr1_bit, ppr2_bit});
+            rule.ppr_ids = named_bits({ppr1_bit, ppr2_bit});
         else if (r.ppr1)
-            w.add_named_bits(0x80, {ppr1_bit});
+            rule.ppr_ids = named_bits({ppr1_bit});
         else if (r.ppr2)
-            w.add_named_bits(0x80, {ppr2_bit});
+            rule.ppr_ids = named_bits({ppr2_bit});
         else
-            w.add_named_bits(0x80, {});
-        w.begin(0xA1);
+            rule.ppr_ids = named_bits({});
         for (const auto& o : r.allowed_operators) {
-            w.begin(rsp::tag::sequence).add(0x80, o.mcc_mnc);
-            if (!o.gid1.empty()) w.add(0x81, o.gid1);
-            if (!o.gid2.empty()) w.add(0x82, o.gid2);
-            w.end();
+            rsp::operator_id op{o.mcc_mnc, std::nullopt, std::nullopt};
+            if (!o.gid1.empty()) op.gid1 = o.gid1;
+            if (!o.gid2.empty()) op.gid2 = o.gid2;
+            rule.allowed_operators.push_back(std::move(op));
         }
-        w.end();
-        if (r.consent_required)
-            w.add_named_bits(0x82, {0});
-        else
-            w.add_named_bits(0x82, {});
-        w.end();
+        rule.ppr_flags = r.consent_required ? named_bits({0}) : named_bits({}); // consentRequired(0)
+        out.rat.push_back(std::move(rule));
     }
-    w.end().end();
-    return w.finish();
+    return out.encode();
+}
+
+bytes named_bits(std::initializer_list<unsigned> bits)
+{
+    // DER BIT STRING of a named-bit list: trailing zero bits dropped, the unused-bits count first.
+    if (bits.size() == 0) return bytes{0x00};
+    const unsigned highest = std::max(bits);
+    bytes out(1 + highest / 8 + 1, 0x00);
+    for (const unsigned b : bits) out[1 + b / 8] |= static_cast<std::uint8_t>(0x80U >> (b % 8));
+    out[0] = static_cast<std::uint8_t>(7 - highest % 8);
+    return out;
 }
 
 void policy_to_json(const card_state& s, json& j)

@@ -3,6 +3,8 @@
 
 #include "openrsp/euicc/vpcd.h"
 
+#include "iso7816.h"
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -17,8 +19,7 @@ namespace openrsp::euicc {
 
 namespace {
 
-constexpr std::uint8_t ins_manage_channel = 0x70;
-constexpr std::uint8_t p1_close_channel = 0x80;
+using namespace detail::iso7816;
 
 /// Channels up to 19 exist (ETSI TS 102 221 §10.1.1); bit n of the mask is channel n.
 constexpr int max_channel = 19;
@@ -116,8 +117,8 @@ std::optional<bytes> vpcd_responder::handle(byte_view message)
     bytes response = m_card.transmit(message);
     // Track MANAGE CHANNEL so close_channels() knows what the client left open.
     if (message.size() >= 4 && message[1] == ins_manage_channel && response.size() >= 2 &&
-        response[response.size() - 2] == 0x90) {
-        if (message[2] == 0x00 && response.size() == 3 && response[0] <= max_channel)
+        response[response.size() - 2] == sw1_ok) {
+        if (message[2] == p1_open_channel && response.size() == 3 && response[0] <= max_channel)
             m_channel_mask |= std::uint32_t{1} << response[0];
         else if (message[2] == p1_close_channel && message[3] <= max_channel)
             m_channel_mask &= ~(std::uint32_t{1} << message[3]);
@@ -130,7 +131,7 @@ void vpcd_responder::close_channels()
     for (int ch = 1; ch <= max_channel; ++ch)
         if ((m_channel_mask & (std::uint32_t{1} << ch)) != 0)
             (void)m_card.transmit(
-                bytes{0x00, ins_manage_channel, p1_close_channel, static_cast<std::uint8_t>(ch), 0x00});
+                bytes{cla_interindustry, ins_manage_channel, p1_close_channel, static_cast<std::uint8_t>(ch), 0x00});
     m_channel_mask = 0;
 }
 

@@ -519,6 +519,21 @@ inline constexpr tag_t allowed_operators = 0xA1;
 inline constexpr tag_t ppr_flags = 0x82;
 } // namespace profile_policy_authorisation_rule
 
+/// ReplaceSessionKeysRequest `BF26` (§5.5.4), the plaintext of the BPP's second sequence of `87` (automatic tags).
+/// Not an ES10 message, but only the eUICC reads it and no other section lists it.
+namespace replace_session_keys_request {
+inline constexpr tag_t initial_mac_chaining_value = 0x80;
+inline constexpr tag_t ppk_enc = 0x81;
+inline constexpr tag_t ppk_cmac = 0x82;
+} // namespace replace_session_keys_request
+
+/// The ISD-R's answer to SELECT (ISO/IEC 7816-4 §7.4.1, FCI template with the DF name = the selected AID); the
+/// LPA opens every ES10 session with it.
+namespace select_fci {
+inline constexpr tag_t fci_template = 0x6F;
+inline constexpr tag_t df_name = 0x84;
+} // namespace select_fci
+
 // (ES10 management section ends)
 
 // ---- Tags the SM-DP+ needs beyond the messages above (its own serialized session record, ES2+ helpers). -------
