@@ -9,8 +9,6 @@ namespace openrsp::rsp {
 
 namespace {
 
-// These messages word their errors the `lacks` way (message_codec.h).
-constexpr auto lacks = codec::wording::lacks;
 
 bytes raw_of(const der::tlv& t)
 {
@@ -20,7 +18,7 @@ bytes raw_of(const der::tlv& t)
 /// The 5F37 value of a signature element.
 result<bytes> signature_value(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    return codec::octets(t, type, field, 1, 256, lacks);
+    return codec::octets(t, type, field, 1, 256);
 }
 
 } // namespace
@@ -31,9 +29,9 @@ result<server_signed1> server_signed1::decode(byte_view der)
 {
     namespace t = tag::server_signed1;
     constexpr std::string_view T = "ServerSigned1";
-    auto outer = codec::open(der, tag::sequence, T, lacks);
+    auto outer = codec::open(der, tag::sequence, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto echoed = e->need(t::euicc_challenge, "euiccChallenge");
@@ -45,16 +43,16 @@ result<server_signed1> server_signed1::decode(byte_view der)
     if (!challenge) return challenge.take_error();
 
     server_signed1 out;
-    auto v_tid = codec::transaction_id(*tid, T, lacks);
+    auto v_tid = codec::transaction_id(*tid, T);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
-    auto v_echoed = codec::octets(*echoed, T, "euiccChallenge", 16, 16, lacks);
+    auto v_echoed = codec::octets(*echoed, T, "euiccChallenge", 16, 16);
     if (!v_echoed) return v_echoed.take_error();
     out.euicc_challenge = std::move(*v_echoed);
-    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX, lacks);
+    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX);
     if (!v_address) return v_address.take_error();
     out.server_address = std::move(*v_address);
-    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16, lacks);
+    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16);
     if (!v_challenge) return v_challenge.take_error();
     out.server_challenge = std::move(*v_challenge);
     return out;
@@ -79,9 +77,9 @@ result<device_info> device_info::decode(byte_view der, der::tag_t outer_tag)
 {
     namespace t = tag::device_info;
     constexpr std::string_view T = "DeviceInfo";
-    auto outer = codec::open(der, outer_tag, T, lacks);
+    auto outer = codec::open(der, outer_tag, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     auto tac = e->need(t::tac, "tac");
     if (!tac) return tac.take_error();
@@ -90,7 +88,7 @@ result<device_info> device_info::decode(byte_view der, der::tag_t outer_tag)
 
     device_info out;
     // TAC is Octet4 in v2.2.2; v2.0 modules (and pySim's) say Octet8, so both sizes are read.
-    auto v_tac = codec::octets(*tac, T, "tac", 4, 8, lacks);
+    auto v_tac = codec::octets(*tac, T, "tac", 4, 8);
     if (!v_tac) return v_tac.take_error();
     if (v_tac->size() != 4 && v_tac->size() != 8)
         return codec::invalid(T, "tac must be 4 bytes (or 8, as in v2.0), not " + std::to_string(v_tac->size()));
@@ -99,7 +97,7 @@ result<device_info> device_info::decode(byte_view der, der::tag_t outer_tag)
         return codec::invalid(T, "deviceCapabilities is not a well-formed SEQUENCE");
     out.device_capabilities.assign(caps->value.begin(), caps->value.end());
     if (auto imei = e->take(t::imei)) {
-        auto v = codec::octets(*imei, T, "imei", 8, 8, lacks);
+        auto v = codec::octets(*imei, T, "imei", 8, 8);
         if (!v) return v.take_error();
         out.imei = std::move(*v);
     }
@@ -121,13 +119,13 @@ result<ctx_params1> ctx_params1::decode(byte_view der)
 {
     namespace t = tag::ctx_params_for_common_authentication;
     constexpr std::string_view T = "CtxParamsForCommonAuthentication";
-    auto outer = codec::open(der, tag::ctx_params1::ctx_params_for_common_authentication, T, lacks);
+    auto outer = codec::open(der, tag::ctx_params1::ctx_params_for_common_authentication, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     ctx_params1 out;
     if (auto mid = e->take(t::matching_id)) {
-        auto v = codec::utf8(*mid, T, "matchingId", SIZE_MAX, lacks);
+        auto v = codec::utf8(*mid, T, "matchingId", SIZE_MAX);
         if (!v) return v.take_error();
         out.matching_id = std::move(*v);
     }
@@ -156,9 +154,9 @@ result<authenticate_server_request> authenticate_server_request::decode(byte_vie
 {
     namespace t = tag::authenticate_server_request;
     constexpr std::string_view T = "AuthenticateServerRequest";
-    auto outer = codec::open(der, tag::authenticate_server, T, lacks);
+    auto outer = codec::open(der, tag::authenticate_server, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     // serverSigned1 and serverCertificate are both universal SEQUENCEs: the first one sent is serverSigned1.
     auto signed1 = e->need(t::server_signed1, "serverSigned1");
@@ -180,7 +178,7 @@ result<authenticate_server_request> authenticate_server_request::decode(byte_vie
     auto v_sig = signature_value(*sig, T, "serverSignature1");
     if (!v_sig) return v_sig.take_error();
     out.server_signature1 = std::move(*v_sig);
-    auto v_ci = codec::octets(*ci, T, "euiccCiPKIdToBeUsed", 1, SIZE_MAX, lacks);
+    auto v_ci = codec::octets(*ci, T, "euiccCiPKIdToBeUsed", 1, SIZE_MAX);
     if (!v_ci) return v_ci.take_error();
     out.euicc_ci_pkid_to_be_used = std::move(*v_ci);
     auto v_cert = codec::certificate(*cert, T, "serverCertificate");
@@ -213,9 +211,9 @@ result<euicc_signed1> euicc_signed1::decode(byte_view der)
 {
     namespace t = tag::euicc_signed1;
     constexpr std::string_view T = "EuiccSigned1";
-    auto outer = codec::open(der, tag::sequence, T, lacks);
+    auto outer = codec::open(der, tag::sequence, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto address = e->need(t::server_address, "serverAddress");
@@ -229,13 +227,13 @@ result<euicc_signed1> euicc_signed1::decode(byte_view der)
     if (!ctx) return ctx.take_error();
 
     euicc_signed1 out;
-    auto v_tid = codec::transaction_id(*tid, T, lacks);
+    auto v_tid = codec::transaction_id(*tid, T);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
-    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX, lacks);
+    auto v_address = codec::utf8(*address, T, "serverAddress", SIZE_MAX);
     if (!v_address) return v_address.take_error();
     out.server_address = std::move(*v_address);
-    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16, lacks);
+    auto v_challenge = codec::octets(*challenge, T, "serverChallenge", 16, 16);
     if (!v_challenge) return v_challenge.take_error();
     out.server_challenge = std::move(*v_challenge);
     // EUICCInfo2 is kept as sent: the SM-DP+ reads it only when it wants to (rsp::euicc_info2::decode).
@@ -266,26 +264,26 @@ result<authenticate_server_response> authenticate_server_response::decode(byte_v
 {
     namespace t = tag::authenticate_server_response;
     constexpr std::string_view T = "AuthenticateServerResponse";
-    auto outer = codec::open(der, tag::authenticate_server, T, lacks);
+    auto outer = codec::open(der, tag::authenticate_server, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
 
     if (auto err = e->take(t::authenticate_response_error)) {
         namespace te = tag::authenticate_response_error;
         constexpr std::string_view TE = "AuthenticateResponseError";
-        auto f = codec::fields::read(err->value, TE, {}, lacks);
+        auto f = codec::fields::read(err->value, TE, {});
         if (!f) return f.take_error();
         authenticate_response_error out;
         // Left out by an eUICC that could not read the request's transactionId (see the header).
         if (auto tid = f->take(te::transaction_id)) {
-            auto v = codec::transaction_id(*tid, TE, lacks);
+            auto v = codec::transaction_id(*tid, TE);
             if (!v) return v.take_error();
             out.transaction_id = std::move(*v);
         }
         auto code = f->need(te::authenticate_error_code, "authenticateErrorCode");
         if (!code) return code.take_error();
-        auto c = codec::code<rsp::authenticate_error_code>(*code, TE, "authenticateErrorCode", lacks);
+        auto c = codec::code<rsp::authenticate_error_code>(*code, TE, "authenticateErrorCode");
         if (!c) return c.take_error();
         out.authenticate_error_code = *c;
         return authenticate_server_response{out};
@@ -295,7 +293,7 @@ result<authenticate_server_response> authenticate_server_response::decode(byte_v
     constexpr std::string_view TO = "AuthenticateResponseOk";
     auto ok_branch = e->take(t::authenticate_response_ok);
     if (!ok_branch) return codec::invalid(T, "neither authenticateResponseOk (A0) nor authenticateResponseError (A1)");
-    auto f = codec::fields::read(ok_branch->value, TO, {}, lacks);
+    auto f = codec::fields::read(ok_branch->value, TO, {});
     if (!f) return f.take_error();
     // Three universal SEQUENCEs, in this order: euiccSigned1, euiccCertificate, eumCertificate.
     auto signed1 = f->need(to::euicc_signed1, "euiccSigned1");

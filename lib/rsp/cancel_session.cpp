@@ -9,17 +9,15 @@
 namespace openrsp::rsp {
 
 namespace {
-// These messages word their errors the `lacks` way (message_codec.h).
-constexpr auto lacks = codec::wording::lacks;
 } // namespace
 
 result<cancel_session_request> cancel_session_request::decode(byte_view der)
 {
     namespace t = tag::cancel_session_request;
     constexpr std::string_view T = "CancelSessionRequest";
-    auto outer = codec::open(der, tag::cancel_session, T, lacks);
+    auto outer = codec::open(der, tag::cancel_session, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto reason = e->need(t::reason, "reason");
@@ -27,10 +25,10 @@ result<cancel_session_request> cancel_session_request::decode(byte_view der)
     if (!reason) return reason.take_error();
 
     cancel_session_request out;
-    auto v_tid = codec::transaction_id(*tid, T, lacks);
+    auto v_tid = codec::transaction_id(*tid, T);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
-    auto v_reason = codec::code<cancel_session_reason>(*reason, T, "reason", lacks);
+    auto v_reason = codec::code<cancel_session_reason>(*reason, T, "reason");
     if (!v_reason) return v_reason.take_error();
     out.reason = *v_reason;
     return out;
@@ -51,9 +49,9 @@ result<euicc_cancel_session_signed> euicc_cancel_session_signed::decode(byte_vie
 {
     namespace t = tag::euicc_cancel_session_signed;
     constexpr std::string_view T = "EuiccCancelSessionSigned";
-    auto outer = codec::open(der, tag::sequence, T, lacks);
+    auto outer = codec::open(der, tag::sequence, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
     auto tid = e->need(t::transaction_id, "transactionId");
     auto oid = e->need(t::smdp_oid, "smdpOid");
@@ -63,13 +61,13 @@ result<euicc_cancel_session_signed> euicc_cancel_session_signed::decode(byte_vie
     if (!reason) return reason.take_error();
 
     euicc_cancel_session_signed out;
-    auto v_tid = codec::transaction_id(*tid, T, lacks);
+    auto v_tid = codec::transaction_id(*tid, T);
     if (!v_tid) return v_tid.take_error();
     out.transaction_id = std::move(*v_tid);
     if (oid->constructed() || !der::decode_oid(oid->value))
         return codec::invalid(T, "smdpOid is not a valid OBJECT IDENTIFIER");
     out.smdp_oid.assign(oid->value.begin(), oid->value.end());
-    auto v_reason = codec::code<cancel_session_reason>(*reason, T, "reason", lacks);
+    auto v_reason = codec::code<cancel_session_reason>(*reason, T, "reason");
     if (!v_reason) return v_reason.take_error();
     out.reason = *v_reason;
     return out;
@@ -91,13 +89,13 @@ result<cancel_session_response> cancel_session_response::decode(byte_view der)
 {
     namespace t = tag::cancel_session_response;
     constexpr std::string_view T = "CancelSessionResponse";
-    auto outer = codec::open(der, tag::cancel_session, T, lacks);
+    auto outer = codec::open(der, tag::cancel_session, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
 
     if (auto err = e->take(t::cancel_session_response_error)) {
-        auto c = codec::code<cancel_session_error>(*err, T, "cancelSessionResponseError", lacks);
+        auto c = codec::code<cancel_session_error>(*err, T, "cancelSessionResponseError");
         if (!c) return c.take_error();
         return cancel_session_response{*c};
     }
@@ -107,7 +105,7 @@ result<cancel_session_response> cancel_session_response::decode(byte_view der)
 
     namespace to = tag::cancel_session_response_ok;
     constexpr std::string_view TO = "CancelSessionResponseOk";
-    auto f = codec::fields::read(ok_branch->value, TO, {}, lacks);
+    auto f = codec::fields::read(ok_branch->value, TO, {});
     if (!f) return f.take_error();
     auto signed_part = f->need(to::euicc_cancel_session_signed, "euiccCancelSessionSigned");
     auto sig = f->need(to::euicc_cancel_session_signature, "euiccCancelSessionSignature");
@@ -119,7 +117,7 @@ result<cancel_session_response> cancel_session_response::decode(byte_view der)
     if (!s) return s.take_error();
     out.euicc_cancel_session_signed = std::move(*s);
     out.euicc_cancel_session_signed_raw.assign(signed_part->raw.begin(), signed_part->raw.end());
-    auto v_sig = codec::octets(*sig, TO, "euiccCancelSessionSignature", 1, 256, lacks);
+    auto v_sig = codec::octets(*sig, TO, "euiccCancelSessionSignature", 1, 256);
     if (!v_sig) return v_sig.take_error();
     out.euicc_cancel_session_signature = std::move(*v_sig);
     return cancel_session_response{std::move(out)};

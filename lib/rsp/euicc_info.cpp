@@ -10,8 +10,6 @@ namespace openrsp::rsp {
 
 namespace {
 
-// These messages word their errors the `lacks` way (message_codec.h).
-constexpr auto lacks = codec::wording::lacks;
 constexpr std::string_view info1_type = "EUICCInfo1";
 constexpr std::string_view info2_type = "EUICCInfo2";
 } // namespace
@@ -24,9 +22,9 @@ std::string version_text(const version_type& v)
 result<euicc_info1> euicc_info1::decode(byte_view der)
 {
     namespace t = tag::euicc_info1;
-    auto outer = codec::open(der, tag::get_euicc_info1, info1_type, lacks);
+    auto outer = codec::open(der, tag::get_euicc_info1, info1_type);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, info1_type, {}, lacks);
+    auto e = codec::fields::read(outer->value, info1_type, {});
     if (!e) return e.take_error();
 
     auto svn = e->need(t::svn, "svn");
@@ -37,7 +35,7 @@ result<euicc_info1> euicc_info1::decode(byte_view der)
     if (!signing) return signing.take_error();
 
     euicc_info1 out;
-    auto v = codec::version(*svn, info1_type, "svn", lacks);
+    auto v = codec::version(*svn, info1_type, "svn");
     if (!v) return v.take_error();
     out.svn = *v;
     auto lv = codec::pkid_list(*verification, info1_type, "euiccCiPKIdListForVerification");
@@ -85,9 +83,9 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
 {
     namespace t = tag::euicc_info2_fields;
     constexpr std::string_view T = info2_type;
-    auto outer = codec::open(der, tag::euicc_info2, T, lacks);
+    auto outer = codec::open(der, tag::euicc_info2, T);
     if (!outer) return outer.take_error();
-    auto e = codec::fields::read(outer->value, T, {}, lacks);
+    auto e = codec::fields::read(outer->value, T, {});
     if (!e) return e.take_error();
 
     euicc_info2 out;
@@ -103,7 +101,7 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     for (const auto& f : versions) {
         auto tlv = e->need(f.tag, f.field);
         if (!tlv) return tlv.take_error();
-        auto v = codec::version(*tlv, T, f.field, lacks);
+        auto v = codec::version(*tlv, T, f.field);
         if (!v) return v.take_error();
         *f.into = *v;
     }
@@ -116,14 +114,14 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     for (const auto& f : optional_versions) {
         auto tlv = e->take(f.tag);
         if (!tlv) continue;
-        auto v = codec::version(*tlv, T, f.field, lacks);
+        auto v = codec::version(*tlv, T, f.field);
         if (!v) return v.take_error();
         *f.into = *v;
     }
 
     auto ext = e->need(t::ext_card_resource, "extCardResource");
     if (!ext) return ext.take_error();
-    auto ext_value = codec::octets(*ext, T, "extCardResource", 0, SIZE_MAX, lacks);
+    auto ext_value = codec::octets(*ext, T, "extCardResource", 0, SIZE_MAX);
     if (!ext_value) return ext_value.take_error();
     out.ext_card_resource = std::move(*ext_value);
 
@@ -158,13 +156,13 @@ result<euicc_info2> euicc_info2::decode(byte_view der)
     out.ci_pkids_for_signing = std::move(*ls);
 
     if (auto category = e->take(t::euicc_category)) {
-        auto c = codec::small_int(*category, T, "euiccCategory", lacks);
+        auto c = codec::small_int(*category, T, "euiccCategory");
         if (!c) return c.take_error();
         out.euicc_category = *c;
     }
     auto sas = e->need(t::sas_acreditation_number, "sasAcreditationNumber");
     if (!sas) return sas.take_error();
-    auto sas_text = codec::utf8(*sas, T, "sasAcreditationNumber", 64, lacks);
+    auto sas_text = codec::utf8(*sas, T, "sasAcreditationNumber", 64);
     if (!sas_text) return sas_text.take_error();
     out.sas_accreditation_number = std::move(*sas_text);
     if (auto cert = e->take(t::certification_data_object)) {

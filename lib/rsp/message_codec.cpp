@@ -33,14 +33,10 @@ std::string tag_text(tag_t tag)
     return buf;
 }
 
-unexpected missing(std::string_view type, std::string_view field, tag_t tag, wording w)
+unexpected missing(std::string_view type, std::string_view field, tag_t tag)
 {
-    if (w == wording::lacks)
-        return fail(subject_protocol_format, reason_missing,
-                    std::string(type) + " lacks its mandatory " + std::string(field) + " (tag " + tag_text(tag) + ")");
     return fail(subject_protocol_format, reason_missing,
-                std::string(type) + " has no " + std::string(field) + " (tag " + tag_text(tag) +
-                    "), which is mandatory");
+                std::string(type) + " lacks its mandatory " + std::string(field) + " (tag " + tag_text(tag) + ")");
 }
 
 unexpected invalid(std::string_view type, std::string_view what)
@@ -48,30 +44,21 @@ unexpected invalid(std::string_view type, std::string_view what)
     return fail(subject_protocol_format, reason_invalid, std::string(type) + ": " + std::string(what));
 }
 
-result<der::tlv> open(byte_view der, tag_t expected, std::string_view type, wording w)
+result<der::tlv> open(byte_view der, tag_t expected, std::string_view type)
 {
-    if (w == wording::lacks) {
-        auto t = der::parse_one(der);
-        if (!t) return invalid(type, "not one well-formed TLV (" + t.error().message + ")");
-        if (t->tag != expected)
-            return invalid(type, "the outer tag is " + tag_text(t->tag) + ", expected " + tag_text(expected));
-        return t;
-    }
     auto t = der::parse_prefix(der);
-    if (!t) return invalid(type, "not valid DER (" + t.error().message + ")");
+    if (!t) return invalid(type, "not one well-formed TLV (" + t.error().message + ")");
     if (t->tag != expected)
-        return invalid(type, "the outer tag is " + tag_text(t->tag) + " where " + tag_text(expected) + " belongs");
+        return invalid(type, "the outer tag is " + tag_text(t->tag) + ", expected " + tag_text(expected));
     if (t->raw.size() != der.size())
         return invalid(type, std::to_string(der.size() - t->raw.size()) + " unexpected bytes follow the TLV");
     return t;
 }
 
-result<fields> fields::read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags,
-                            wording w)
+result<fields> fields::read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags)
 {
     auto all = der::reader(contents).all();
-    if (!all && w == wording::lacks) return invalid(type, "malformed contents (" + all.error().message + ")");
-    if (!all) return invalid(type, "the contents are not valid DER (" + all.error().message + ")");
+    if (!all) return invalid(type, "malformed contents (" + all.error().message + ")");
     for (const tag_t u : unique_tags)
         if (std::ranges::count_if(*all, [u](const der::tlv& t) { return t.tag == u; }) > 1)
             return invalid(type, "tag " + tag_text(u) + " appears more than once");
@@ -79,7 +66,6 @@ result<fields> fields::read(byte_view contents, std::string_view type, std::init
     f.m_items = std::move(*all);
     f.m_taken.assign(f.m_items.size(), false);
     f.m_type = std::string(type);
-    f.m_wording = w;
     return f;
 }
 
@@ -103,7 +89,7 @@ std::optional<der::tlv> fields::take(tag_t tag)
 result<der::tlv> fields::need(tag_t tag, std::string_view field)
 {
     if (auto t = take(tag)) return *t;
-    return missing(m_type, field, tag, m_wording);
+    return missing(m_type, field, tag);
 }
 
 bytes fields::rest() const
@@ -114,25 +100,20 @@ bytes fields::rest() const
     return out;
 }
 
-result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max,
-                     wording w)
+result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max)
 {
-    if (t.constructed())
-        return invalid(type, std::string(field) + (w == wording::lacks ? " must be primitive"
-                                                                       : " is constructed where a primitive belongs"));
+    if (t.constructed()) return invalid(type, std::string(field) + " must be primitive");
     const std::size_t n = t.value.size();
     if (n < min || n > max) {
         const std::string range = min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
-        if (w == wording::lacks)
-            return invalid(type, std::string(field) + " must be " + range + " bytes, not " + std::to_string(n));
-        return invalid(type, std::string(field) + " is " + std::to_string(n) + " bytes; SGP.22 allows " + range);
+        return invalid(type, std::string(field) + " must be " + range + " bytes, not " + std::to_string(n));
     }
     return bytes(t.value.begin(), t.value.end());
 }
 
-result<bytes> transaction_id(const der::tlv& t, std::string_view type, wording w)
+result<bytes> transaction_id(const der::tlv& t, std::string_view type)
 {
-    return octets(t, type, "transactionId", 1, 16, w);
+    return octets(t, type, "transactionId", 1, 16);
 }
 
 result<bytes> iccid(const der::tlv& t, std::string_view type)
@@ -140,30 +121,24 @@ result<bytes> iccid(const der::tlv& t, std::string_view type)
     return octets(t, type, "iccid", 10, 10);
 }
 
-result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field, wording w)
+result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    auto b = octets(t, type, field, 3, 3, w);
+    auto b = octets(t, type, field, 3, 3);
     if (!b) return b.take_error();
     return version_type{(*b)[0], (*b)[1], (*b)[2]};
 }
 
-result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field, wording w)
+result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    if (w == wording::lacks) {
-        if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive INTEGER");
-        auto v = der::decode_uint(t.value);
-        if (!v) return invalid(type, std::string(field) + " is not a valid non-negative INTEGER");
-        return *v;
-    }
-    if (t.constructed()) return invalid(type, std::string(field) + " is constructed where an INTEGER belongs");
+    if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive INTEGER");
     auto v = der::decode_uint(t.value);
-    if (!v) return invalid(type, std::string(field) + " is not a usable INTEGER (" + v.error().message + ")");
+    if (!v) return invalid(type, std::string(field) + " is not a valid non-negative INTEGER");
     return *v;
 }
 
-result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field, wording w)
+result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    auto v = uinteger(t, type, field, w);
+    auto v = uinteger(t, type, field);
     if (!v) return v.take_error();
     if (*v > static_cast<std::uint64_t>(INT_MAX)) return invalid(type, std::string(field) + " is out of range");
     return static_cast<int>(*v);
@@ -184,18 +159,13 @@ result<bool> boolean(const der::tlv& t, std::string_view type, std::string_view 
     return t.value[0] != 0;
 }
 
-result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max, wording w)
+result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max)
 {
-    if (w == wording::lacks) {
-        if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive UTF8String");
-        if (t.value.size() > max)
-            return invalid(type, std::string(field) + " has " + std::to_string(t.value.size()) + " bytes, at most " +
-                                     std::to_string(max) + " are allowed");
-        return to_string(t.value);
-    }
-    auto b = octets(t, type, field, 0, max);
-    if (!b) return b.take_error();
-    return to_string(*b);
+    if (t.constructed()) return invalid(type, std::string(field) + " must be a primitive UTF8String");
+    if (t.value.size() > max)
+        return invalid(type, std::string(field) + " has " + std::to_string(t.value.size()) + " bytes, at most " +
+                                 std::to_string(max) + " are allowed");
+    return to_string(t.value);
 }
 
 result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_view field)

@@ -22,24 +22,16 @@ namespace openrsp::rsp::codec {
 
 using der::tag_t;
 
-/// \brief How a decoder words its errors. Two wordings are in use and tests quote both, so both are kept exactly:
-/// - `has_no` (download and notification messages): "X has no f (tag T), which is mandatory", "the outer tag is
-///   A where B belongs", "f is n bytes; SGP.22 allows m";
-/// - `lacks` (EUICCInfo1/2, the authentication messages, CancelSession): "X lacks its mandatory f (tag T)", "the
-///   outer tag is A, expected B", "f must be m bytes, not n", "f has n bytes, at most m are allowed".
-/// Helpers without a wording parameter say the same thing for both.
-enum class wording { has_no, lacks };
-
 /// "BF27", "5F37", "30": a tag as written on the wire.
 std::string tag_text(tag_t tag);
 
 /// 1.3.1 / 2.2: `type` lacks a mandatory `field`.
-unexpected missing(std::string_view type, std::string_view field, tag_t tag, wording w = wording::has_no);
+unexpected missing(std::string_view type, std::string_view field, tag_t tag);
 /// 1.3.1 / 2.1: `type` carries something invalid; `what` is the rest of the sentence ("<type>: <what>").
 unexpected invalid(std::string_view type, std::string_view what);
 
 /// Decodes exactly one TLV with the expected outer tag; trailing bytes, other tags and bad DER are invalid.
-result<der::tlv> open(byte_view der, tag_t expected, std::string_view type, wording w = wording::has_no);
+result<der::tlv> open(byte_view der, tag_t expected, std::string_view type);
 
 /// \brief The elements of one constructed value, looked up by tag; unknown tags are left alone.
 ///
@@ -49,8 +41,7 @@ result<der::tlv> open(byte_view der, tag_t expected, std::string_view type, word
 class fields {
 public:
     /// Fails when the contents are not DER, or when one of `unique_tags` appears more than once.
-    static result<fields> read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags = {},
-                               wording w = wording::has_no);
+    static result<fields> read(byte_view contents, std::string_view type, std::initializer_list<tag_t> unique_tags = {});
 
     [[nodiscard]] std::optional<der::tlv> find(tag_t tag) const;
     std::optional<der::tlv> take(tag_t tag);
@@ -65,39 +56,34 @@ private:
     std::vector<der::tlv> m_items;
     std::vector<bool> m_taken;
     std::string m_type;
-    wording m_wording = wording::has_no;
 };
 
 /// OCTET STRING (or any primitive) contents with a size between min and max bytes.
-result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max,
-                     wording w = wording::has_no);
+result<bytes> octets(const der::tlv& t, std::string_view type, std::string_view field, std::size_t min, std::size_t max);
 /// TransactionId ::= OCTET STRING (SIZE(1..16)).
-result<bytes> transaction_id(const der::tlv& t, std::string_view type, wording w = wording::has_no);
+result<bytes> transaction_id(const der::tlv& t, std::string_view type);
 /// Iccid ::= [APPLICATION 26] OCTET STRING (SIZE(10)).
 result<bytes> iccid(const der::tlv& t, std::string_view type);
 /// VersionType ::= OCTET STRING (SIZE(3)).
-result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field,
-                             wording w = wording::has_no);
+result<version_type> version(const der::tlv& t, std::string_view type, std::string_view field);
 /// Non-negative INTEGER (counters, sequence numbers).
-result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field,
-                               wording w = wording::has_no);
+result<std::uint64_t> uinteger(const der::tlv& t, std::string_view type, std::string_view field);
 /// A non-negative INTEGER that fits an int.
-result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field, wording w = wording::has_no);
+result<int> small_int(const der::tlv& t, std::string_view type, std::string_view field);
 /// An INTEGER code that fits an `unsigned` enum.
 result<unsigned> code(const der::tlv& t, std::string_view type, std::string_view field);
 /// A code of an extensible INTEGER code set (rsp/codes.h); unnamed values are kept.
 template <code_enum E>
-result<E> code(const der::tlv& t, std::string_view type, std::string_view field, wording w = wording::has_no)
+result<E> code(const der::tlv& t, std::string_view type, std::string_view field)
 {
-    auto v = small_int(t, type, field, w);
+    auto v = small_int(t, type, field);
     if (!v) return v.take_error();
     return code_from_int<E>(*v);
 }
 /// BOOLEAN: one byte, any non-zero value is TRUE (BER; DER writers send FF).
 result<bool> boolean(const der::tlv& t, std::string_view type, std::string_view field);
 /// UTF8String of at most max bytes.
-result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max,
-                         wording w = wording::has_no);
+result<std::string> utf8(const der::tlv& t, std::string_view type, std::string_view field, std::size_t max);
 /// BIT STRING contents: an unused-bits count 0..7 (0 when there are no data bytes), then the bits.
 result<bytes> bit_string(const der::tlv& t, std::string_view type, std::string_view field);
 /// SEQUENCE OF SubjectKeyIdentifier (04 elements).
