@@ -4,7 +4,6 @@
 
 #include "openrsp/crypto/ec.h"
 #include "openrsp/rsp/notifications.h"
-#include "openrsp/rsp/saip.h"
 #include "openrsp/smdpp/progress.h"
 
 namespace openrsp::smdpp {
@@ -47,19 +46,18 @@ result<void> service::handle_notification(const rsp::es9p::handle_notification_r
 result<void> service::impl::installation_result(const rsp::es9p::handle_notification_request& req,
                                                 const rsp::profile_installation_result& pir)
 {
-    auto& m = *this;
     const std::string tid_hex = to_hex(pir.transaction_id, true);
 
     // The session may have expired; the profile row remembers which session and eUICC it went to.
     std::string iccid;
-    if (auto rec = m.inventory.get_session(tid_hex, m.now()); rec && *rec) iccid = (*rec)->iccid;
+    if (auto rec = inventory.get_session(tid_hex, now()); rec && *rec) iccid = (*rec)->iccid;
     if (iccid.empty()) iccid = pir.notification_metadata.iccid_digits();
     if (iccid.empty()) return fail("8.10.1", "3.9", "the installation result names an unknown transaction");
-    auto profile = m.inventory.find_by_iccid(iccid);
+    auto profile = inventory.find_by_iccid(iccid);
     if (!profile) return fail("8.8", "4.2", profile.error().message);
     if (!*profile || (*profile)->session_tid != tid_hex || (*profile)->euicc_certificate.empty())
         return fail("8.10.1", "3.9", "the installation result names an unknown transaction");
-    auto cert = m.parse_certificate((*profile)->euicc_certificate);
+    auto cert = parse_certificate((*profile)->euicc_certificate);
     // euiccSignPIR covers ProfileInstallationResultData as received (SGP.22 §5.7.6).
     if (!cert || !crypto::ecdsa_verify(cert->public_key(), pir.data_raw, pir.euicc_sign_pir))
         return fail("8.1", "6.1", "the installation result's signature (euiccSignPIR) does not verify");
@@ -68,36 +66,35 @@ result<void> service::impl::installation_result(const rsp::es9p::handle_notifica
     const bool success = failure == nullptr;
     const std::string why = success ? std::string() : describe_install_failure(*failure);
     // The operator hears of the installation with the eUICC's signed result as resultData.
-    store::progress_event event = m.progress_event(iccid, notification_point::bpp_installation, tid_hex);
+    store::progress_event event = progress_event(iccid, notification_point::bpp_installation, tid_hex);
     event.result_data = base64_encode(req.pending_notification);
-    if (!success) m.progress_failed(event, "8.1", "4.2", why);
-    auto moved = success ? m.inventory.transition(iccid, store::profile_state::downloaded,
-                                                  store::profile_state::installed, tid_hex, &event)
-                         : m.inventory.fail_download(iccid, tid_hex, store::profile_state::downloaded, why, &event);
+    if (!success) progress_failed(event, "8.1", "4.2", why);
+    auto moved = success ? inventory.transition(iccid, store::profile_state::downloaded,
+                                                store::profile_state::installed, tid_hex, &event)
+                         : inventory.fail_download(iccid, tid_hex, store::profile_state::downloaded, why, &event);
     if (!moved) return fail("8.8", "4.2", moved.error().message);
-    if (*moved) m.progress_queued();
-    (void)m.inventory.delete_session(tid_hex);
+    if (*moved) progress_queued();
+    (void)inventory.delete_session(tid_hex);
     if (success)
-        ++m.installs;
+        ++installs;
     else
-        ++m.failures;
+        ++failures;
     return ok();
 }
 
 result<void> service::impl::other_notification(const rsp::es9p::handle_notification_request& req,
                                                const rsp::other_signed_notification& other)
 {
-    auto& m = *this;
     const rsp::notification_metadata& meta = other.tbs_other_notification;
     // Outside a session any CI this SM-DP+ trusts will do.
-    auto cert = m.verify_euicc_chain(other.euicc_certificate, other.eum_certificate, {});
+    auto cert = verify_euicc_chain(other.euicc_certificate, other.eum_certificate, {});
     if (!cert) return cert.take_error();
     // euiccNotificationSignature covers tbsOtherNotification as received (SGP.22 §5.7.10).
     if (!crypto::ecdsa_verify(cert->public_key(), meta.raw, other.euicc_notification_signature))
         return fail("8.1", "6.1", "the notification's signature does not verify");
     if (meta.iccid.empty()) return fail("1.3.1", "2.2", "the notification names no operation or profile");
     const std::string iccid = meta.iccid_digits();
-    auto profile = m.inventory.find_by_iccid(iccid);
+    auto profile = inventory.find_by_iccid(iccid);
     if (!profile) return fail("8.8", "4.2", profile.error().message);
     // Only the eUICC holding the profile may report on it.
     if (!*profile || (*profile)->eid != cert->subject_serial_number()) return ok();
@@ -123,18 +120,18 @@ result<void> service::impl::other_notification(const rsp::es9p::handle_notificat
         // The eUICC numbers its notifications (seqNumber): the same one sent again is the same event.
         // The occasion is the seqNumber INTEGER's contents in hex, as the event ids have always been formed.
         store::progress_event event =
-            m.progress_event(iccid, point, (*profile)->eid + ":" + to_hex(der::encode_uint(meta.seq_number)));
+            progress_event(iccid, point, (*profile)->eid + ":" + to_hex(der::encode_uint(meta.seq_number)));
         event.result_data = base64_encode(req.pending_notification);
         // A deletion ends the order, unless the operator allowed the same eUICC to download it again: then
         // the store returns it to Released in the same step (store::inventory::record_deletion).
         if (*to == store::profile_state::deleted) {
-            auto r = m.inventory.record_deletion(iccid, &event);
+            auto r = inventory.record_deletion(iccid, &event);
             if (!r) return fail("8.8", "4.2", r.error().message);
         } else {
-            auto r = m.inventory.set_state(iccid, *to, &event);
+            auto r = inventory.set_state(iccid, *to, &event);
             if (!r) return fail("8.8", "4.2", r.error().message);
         }
-        m.progress_queued();
+        progress_queued();
     }
     return ok();
 }
