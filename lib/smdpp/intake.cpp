@@ -1,7 +1,7 @@
 // Operator intake: a profile description becomes a Released profile with an activation code.
 #include "openrsp/crypto/ec.h"
-#include "openrsp/der/der.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/download.h"
+#include "openrsp/rsp/notification_metadata.h"
 #include "openrsp/smdpp/import.h"
 #include "openrsp/smdpp/smdpp.h"
 
@@ -14,23 +14,15 @@ namespace {
 /// StoreMetadataRequest (BF25, SGP.22 §5.5.3): the eUICC is asked to notify us of enable/disable/delete too.
 bytes build_metadata(const rsp::profile_description& d, const std::string& smdp_address)
 {
-    auto iccid = rsp::iccid_to_bcd(d.iccid);
-    der::writer w;
-    w.begin(rsp::tag::store_metadata)
-        .add(rsp::tag::iccid, *iccid)
-        .add(rsp::tag::service_provider_name, d.service_provider_name)
-        .add(rsp::tag::profile_name, d.profile_name)
-        .begin(rsp::tag::notification_configuration_info)
-        .begin(rsp::tag::sequence)
-        .add_named_bits(0x80, {static_cast<unsigned>(rsp::notification_event::install),
-                               static_cast<unsigned>(rsp::notification_event::enable),
-                               static_cast<unsigned>(rsp::notification_event::disable),
-                               static_cast<unsigned>(rsp::notification_event::del)})
-        .add(0x81, smdp_address)
-        .end()
-        .end()
-        .end();
-    return w.finish();
+    rsp::store_metadata_request m;
+    m.iccid = *rsp::iccid_to_bcd(d.iccid); // validated by the caller (rsp::validate)
+    m.service_provider_name = d.service_provider_name;
+    m.profile_name = d.profile_name;
+    m.notification_configuration_info = {
+        {rsp::notification_events({rsp::notification_event::install, rsp::notification_event::enable,
+                                   rsp::notification_event::disable, rsp::notification_event::del}),
+         smdp_address}};
+    return m.encode();
 }
 
 } // namespace
@@ -63,9 +55,11 @@ result<rsp::profile_description> parse_profile_description(std::string_view text
         return it->get<std::string>();
     };
     rsp::profile_description d;
-    for (auto [key, dst, required] :
-         {std::tuple{"iccid", &d.iccid, true}, {"imsi", &d.imsi, true}, {"spn", &d.service_provider_name, true},
-          {"profileName", &d.profile_name, true}, {"apn", &d.apn, false}}) {
+    for (auto [key, dst, required] : {std::tuple{"iccid", &d.iccid, true},
+                                      {"imsi", &d.imsi, true},
+                                      {"spn", &d.service_provider_name, true},
+                                      {"profileName", &d.profile_name, true},
+                                      {"apn", &d.apn, false}}) {
         auto v = str(key, required);
         if (!v) return v.take_error();
         *dst = std::move(*v);
@@ -102,8 +96,13 @@ result<store::inventory_profile> make_record(const rsp::profile_description& d, 
     p.iccid = d.iccid;
     p.upp = std::move(*upp);
     p.metadata = build_metadata(d, smdp_address);
-    nlohmann::json desc{{"iccid", d.iccid}, {"imsi", d.imsi}, {"ki", to_hex(d.ki)}, {"opc", to_hex(d.opc)},
-                        {"spn", d.service_provider_name}, {"profileName", d.profile_name}, {"apn", d.apn},
+    nlohmann::json desc{{"iccid", d.iccid},
+                        {"imsi", d.imsi},
+                        {"ki", to_hex(d.ki)},
+                        {"opc", to_hex(d.opc)},
+                        {"spn", d.service_provider_name},
+                        {"profileName", d.profile_name},
+                        {"apn", d.apn},
                         {"mncLength", d.mnc_length}};
     p.description_json = desc.dump();
     return p;
@@ -135,7 +134,7 @@ result<rsp::activation_code> add_profile(store::inventory& inventory, const rsp:
 }
 
 result<store::inventory_profile> make_inventory_record(const rsp::profile_description& d,
-                                                    const inventory_profile_options& options)
+                                                       const inventory_profile_options& options)
 {
     if (options.operator_id.empty()) return fail("a profile for ES2+ orders needs an operator");
     auto p = make_record(d, options.smdp_address);

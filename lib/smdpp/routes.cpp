@@ -3,7 +3,7 @@
 #include "routes.h"
 
 #include "openrsp/rsp/es9p.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/notifications.h"
 
 #include <type_traits>
 
@@ -15,16 +15,12 @@ namespace es9p = rsp::es9p;
 
 constexpr std::string_view other_label = "other";
 
-// The transactionId inside a ProfileInstallationResult (BF37 { BF27 { 80 tid ... } ... }), for the request log;
-// empty for other notifications (they belong to no session) or anything unreadable.
-std::string installation_result_tid(byte_view notification)
+// The transactionId of a ProfileInstallationResult, for the request log; empty for other notifications (they
+// belong to no session).
+std::string installation_result_tid(const rsp::pending_notification& notification)
 {
-    auto outer = der::parse_one(notification);
-    if (!outer || outer->tag != rsp::tag::profile_installation_result) return {};
-    auto data = der::reader(outer->value).find(rsp::tag::profile_installation_result_data);
-    if (!data) return {};
-    auto tid = der::reader(data->value).find(0x80);
-    return tid ? to_hex(tid->value, true) : std::string();
+    const auto* pir = notification.installation_result();
+    return pir ? to_hex(pir->transaction_id, true) : std::string();
 }
 
 /// A row's handler: the body read as `Request` (1.3.1 / 2.x failures from the JSON binding), then `answer`.
@@ -66,8 +62,11 @@ http::response get_bound_profile_package(route_call& c, const es9p::get_bound_pr
 
 http::response handle_notification(route_call& c, const es9p::handle_notification_request& m)
 {
-    c.out.transaction_id = installation_result_tid(m.pending_notification);
-    auto r = c.self.handle_notification(m);
+    // Decoded once, here: the request log names its transaction even when the procedure refuses it.
+    auto notification = read_pending_notification(m.pending_notification);
+    if (!notification) return failure(c.out, notification.error());
+    c.out.transaction_id = installation_result_tid(*notification);
+    auto r = c.self.handle_notification(m, *notification);
     if (!r) return failure(c.out, r.error());
     http::response ok_response; // SGP.22 §6.5.2.4: no content on success
     ok_response.status = 204;

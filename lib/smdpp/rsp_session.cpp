@@ -7,26 +7,22 @@
 
 namespace openrsp::smdpp {
 
-namespace {
-// Private context tags of the serialized session (not an SGP.22 structure).
-constexpr der::tag_t t_stage = 0x80, t_tid = 0x81, t_server_challenge = 0x82, t_ci = 0x83, t_euicc_cert = 0x84,
-                     t_eid = 0x85, t_iccid = 0x86, t_sig2 = 0x87, t_cc = 0x88, t_set = 0x89;
-} // namespace
+namespace record_tag = rsp::tag::smdp_session_record;
 
 bytes rsp_session::serialize() const
 {
     der::writer w;
-    w.begin(0x30)
-        .add_uint(t_stage, static_cast<std::uint8_t>(at))
-        .add(t_tid, transaction_id)
-        .add(t_server_challenge, server_challenge)
-        .add(t_ci, ci_pkid)
-        .add(t_euicc_cert, euicc_certificate)
-        .add(t_eid, eid)
-        .add(t_iccid, iccid)
-        .add(t_sig2, smdp_signature2)
-        .add_bool(t_cc, cc_required)
-        .add(t_set, set_ci_pkid)
+    w.begin(record_tag::record)
+        .add_uint(record_tag::stage, static_cast<std::uint8_t>(at))
+        .add(record_tag::transaction_id, transaction_id)
+        .add(record_tag::server_challenge, server_challenge)
+        .add(record_tag::ci_pkid, ci_pkid)
+        .add(record_tag::euicc_certificate, euicc_certificate)
+        .add(record_tag::eid, eid)
+        .add(record_tag::iccid, iccid)
+        .add(record_tag::smdp_signature2, smdp_signature2)
+        .add_bool(record_tag::cc_required, cc_required)
+        .add(record_tag::set_ci_pkid, set_ci_pkid)
         .end();
     return w.finish();
 }
@@ -41,19 +37,19 @@ result<rsp_session> rsp_session::deserialize(byte_view data)
         auto f = r.find(t);
         return f ? f->value : byte_view{};
     };
-    auto stage_v = der::decode_uint(get(t_stage));
+    auto stage_v = der::decode_uint(get(record_tag::stage));
     if (!stage_v || *stage_v < 1 || *stage_v > 3) return fail("stored session is corrupt");
     s.at = static_cast<stage>(*stage_v);
     auto to_bytes = [](byte_view v) { return bytes(v.begin(), v.end()); };
-    s.transaction_id = to_bytes(get(t_tid));
-    s.server_challenge = to_bytes(get(t_server_challenge));
-    s.ci_pkid = to_bytes(get(t_ci));
-    s.set_ci_pkid = to_bytes(get(t_set));
-    s.euicc_certificate = to_bytes(get(t_euicc_cert));
-    s.eid = to_string(get(t_eid));
-    s.iccid = to_string(get(t_iccid));
-    s.smdp_signature2 = to_bytes(get(t_sig2));
-    const auto cc = get(t_cc);
+    s.transaction_id = to_bytes(get(record_tag::transaction_id));
+    s.server_challenge = to_bytes(get(record_tag::server_challenge));
+    s.ci_pkid = to_bytes(get(record_tag::ci_pkid));
+    s.set_ci_pkid = to_bytes(get(record_tag::set_ci_pkid));
+    s.euicc_certificate = to_bytes(get(record_tag::euicc_certificate));
+    s.eid = to_string(get(record_tag::eid));
+    s.iccid = to_string(get(record_tag::iccid));
+    s.smdp_signature2 = to_bytes(get(record_tag::smdp_signature2));
+    const auto cc = get(record_tag::cc_required);
     s.cc_required = !cc.empty() && cc[0] != 0;
     return s;
 }

@@ -5,6 +5,7 @@
 
 #include "openrsp/der/der.h"
 #include "openrsp/http/message.h"
+#include "openrsp/rsp/notifications.h"
 #include "openrsp/rsp/tags.h"
 #include "openrsp/smdpp/smdpp.h"
 
@@ -109,7 +110,17 @@ struct service::impl {
 
     result<bytes> build_bound_profile_package(const rsp_session& s, const store::inventory_profile& p,
                                               byte_view euicc_otpk);
+
+    /// HandleNotification (SGP.22 §5.6.4) of a ProfileInstallationResult and of an OtherSignedNotification.
+    result<void> installation_result(const rsp::es9p::handle_notification_request& req,
+                                     const rsp::profile_installation_result& pir);
+    result<void> other_notification(const rsp::es9p::handle_notification_request& req,
+                                    const rsp::other_signed_notification& other);
 };
+
+/// The PendingNotification of a handleNotification request (rsp::pending_notification::decode), with the codes
+/// handleNotification has always answered for one it cannot read (es9p/handle_notification.cpp).
+result<rsp::pending_notification> read_pending_notification(byte_view der);
 
 /// Upper-case hex of a transaction id, the form sessions are stored under.
 std::string normalize_tid(std::string_view tid_hex);

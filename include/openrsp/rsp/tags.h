@@ -538,6 +538,23 @@ inline constexpr tag_t df_name = 0x84;
 
 // ---- Tags the SM-DP+ needs beyond the messages above (its own serialized session record, ES2+ helpers). -------
 
+/// The SM-DP+'s own serialized RSP session record (lib/smdpp/rsp_session.cpp), kept in the store between ES9+ calls
+/// (SGP.22 §3.1.3) so that any node can serve the next step. Not an SGP.22 structure: a universal SEQUENCE of
+/// context-specific primitives [0]..[9] in this order.
+namespace smdp_session_record {
+inline constexpr tag_t record = 0x30;
+inline constexpr tag_t stage = 0x80;             ///< INTEGER: 1 authenticating, 2 authenticated, 3 BPP delivered
+inline constexpr tag_t transaction_id = 0x81;    ///< TransactionId of the session
+inline constexpr tag_t server_challenge = 0x82;  ///< serverChallenge sent in ServerSigned1
+inline constexpr tag_t ci_pkid = 0x83;           ///< euiccCiPKIdToBeUsed
+inline constexpr tag_t euicc_certificate = 0x84; ///< CERT.EUICC DER, after authenticateClient
+inline constexpr tag_t eid = 0x85;               ///< EID digits
+inline constexpr tag_t iccid = 0x86;             ///< ICCID digits of the reserved profile
+inline constexpr tag_t smdp_signature2 = 0x87;   ///< the whole smdpSignature2 5F37 TLV
+inline constexpr tag_t cc_required = 0x88;       ///< BOOLEAN: a confirmation code is required
+inline constexpr tag_t set_ci_pkid = 0x89;       ///< CI of the certificate set (DPauth, DPpb) chosen
+} // namespace smdp_session_record
+
 // (SM-DP+ section ends)
 
 // ---- SAIP (TS.48 / SIMalliance eUICC Profile Package) Profile Element tags. ----------------------------------

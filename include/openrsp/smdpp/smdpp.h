@@ -22,6 +22,10 @@ struct request;
 struct response;
 } // namespace openrsp::http
 
+namespace openrsp::rsp {
+struct pending_notification; // notifications.h
+} // namespace openrsp::rsp
+
 namespace openrsp::smdpp {
 
 class request_log; // request_log.h
@@ -105,6 +109,9 @@ public:
     result<rsp::es9p::get_bound_profile_package_response>
     get_bound_profile_package(const rsp::es9p::get_bound_profile_package_request& req);
     result<void> handle_notification(const rsp::es9p::handle_notification_request& req);
+    /// The same with its pendingNotification already decoded (the HTTP edge reads it once, for the request log too).
+    result<void> handle_notification(const rsp::es9p::handle_notification_request& req,
+                                     const rsp::pending_notification& notification);
     result<void> cancel_session(const rsp::es9p::cancel_session_request& req);
 
     /// The HTTP edge: routes /gsma/rsp2/es9plus/<function>, checks headers, renders functionExecutionStatus.

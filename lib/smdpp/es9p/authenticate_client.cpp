@@ -1,12 +1,31 @@
 // ES9+ AuthenticateClient (SGP.22 §5.6.3; common mutual authentication §3.1.2).
+#include "decode_errors.h"
 #include "service_impl.h"
 
 #include "openrsp/crypto/ec.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/authentication.h"
+#include "openrsp/rsp/download.h"
 
 #include <algorithm>
 
 namespace openrsp::smdpp {
+
+namespace {
+
+// The codes authenticateClient has always answered for an AuthenticateServerResponse it cannot use: an unreadable
+// error branch is still the eUICC's refusal (8.1 / 6.1), an unreadable transactionId an unknown transaction
+// (8.10.1 / 3.9), an unreadable serverChallenge a failed authentication (8.1 / 6.1); the rest is the decoder's own
+// 1.3.1 code.
+unexpected authenticate_server_response_error(const error& e)
+{
+    if (decode_error_about(e, "AuthenticateResponseError"))
+        return fail("8.1", "6.1", "the eUICC rejected the SM-DP+ authentication (error ?)");
+    if (decode_error_about(e, "EuiccSigned1", "transactionId")) return with_codes(e, "8.10.1", "3.9");
+    if (decode_error_about(e, "EuiccSigned1", "serverChallenge")) return with_codes(e, "8.1", "6.1");
+    return fail(e);
+}
+
+} // namespace
 
 result<rsp::es9p::authenticate_client_response>
 service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
@@ -18,49 +37,29 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     if (session->at != rsp_session::stage::authenticating)
         return fail("8.10.1", "3.9", "this session has already authenticated the eUICC");
 
-    auto outer = der::parse_one(req.authenticate_server_response);
-    if (!outer || outer->tag != rsp::tag::authenticate_server)
-        return fail("1.3.1", "2.1", "'authenticateServerResponse' is not an AuthenticateServerResponse (BF38)");
-    der::reader top(outer->value);
-    if (auto err = top.find(0xA1)) {
-        auto code = der::reader(err->value).find(rsp::tag::integer);
-        const auto v = code ? der::decode_uint(code->value) : result<std::uint64_t>(fail(""));
+    auto response = rsp::authenticate_server_response::decode(req.authenticate_server_response);
+    if (!response) return authenticate_server_response_error(response.error());
+    if (const auto* refused = response->error())
         return fail("8.1", "6.1",
-                    "the eUICC rejected the SM-DP+ authentication (error " + (v ? std::to_string(*v) : "?") + ")");
-    }
-    auto ok_branch = top.find(0xA0);
-    if (!ok_branch) return fail("1.3.1", "2.1", "AuthenticateServerResponse has neither a result nor an error");
-    auto parts = der::reader(ok_branch->value).all();
-    if (!parts || parts->size() < 4) return fail("1.3.1", "2.2", "AuthenticateResponseOk is incomplete");
-    const der::tlv& euicc_signed1 = (*parts)[0];
-    const der::tlv& euicc_signature1 = (*parts)[1];
-    const der::tlv& euicc_cert_tlv = (*parts)[2];
-    const der::tlv& eum_cert_tlv = (*parts)[3];
-    if (euicc_signed1.tag != rsp::tag::sequence || euicc_signature1.tag != rsp::tag::signature ||
-        euicc_cert_tlv.tag != rsp::tag::sequence || eum_cert_tlv.tag != rsp::tag::sequence)
-        return fail("1.3.1", "2.1", "AuthenticateResponseOk has unexpected elements");
+                    "the eUICC rejected the SM-DP+ authentication (error " +
+                        std::to_string(rsp::to_int(refused->authenticate_error_code)) + ")");
+    const rsp::authenticate_response_ok& answer = *response->ok();
+    const rsp::euicc_signed1& signed1 = answer.euicc_signed1;
 
     auto set = m.session_set(*session);
     if (!set) return set.take_error();
-    auto euicc_cert = m.verify_euicc_chain(euicc_cert_tlv.raw, eum_cert_tlv.raw, session->ci_pkid);
+    auto euicc_cert = m.verify_euicc_chain(answer.euicc_certificate, answer.eum_certificate, session->ci_pkid);
     if (!euicc_cert) return euicc_cert.take_error();
     // Signatures cover the bytes as received, never a re-encoding (unknown extensions must survive).
-    if (!crypto::ecdsa_verify(euicc_cert->public_key(), euicc_signed1.raw, euicc_signature1.value))
+    if (!crypto::ecdsa_verify(euicc_cert->public_key(), answer.euicc_signed1_raw, answer.euicc_signature1))
         return fail("8.1", "6.1", "the eUICC's signature (euiccSignature1) does not verify");
 
-    der::reader signed1(euicc_signed1.value);
-    const auto tid = signed1.find(0x80);
-    const auto challenge = signed1.find(0x84);
-    if (!tid || !std::equal(tid->value.begin(), tid->value.end(), session->transaction_id.begin(),
-                            session->transaction_id.end()))
+    if (!std::ranges::equal(signed1.transaction_id, session->transaction_id))
         return fail("8.10.1", "3.9", "euiccSigned1 names another transaction");
-    if (!challenge || !std::equal(challenge->value.begin(), challenge->value.end(), session->server_challenge.begin(),
-                                  session->server_challenge.end()))
+    if (!std::ranges::equal(signed1.server_challenge, session->server_challenge))
         return fail("8.1", "6.1", "the eUICC signed a different server challenge");
 
-    std::string matching_id;
-    if (auto ctx = signed1.find(0xA0))
-        if (auto mid = der::reader(ctx->value).find(0x80)) matching_id = to_string(mid->value);
+    const std::string matching_id = signed1.ctx_params1.matching_id.value_or(std::string());
     const std::string eid = euicc_cert->subject_serial_number();
     if (eid.size() != 32) return fail("8.1.3", "6.1", "the eUICC certificate carries no 32-digit EID");
 
@@ -105,15 +104,14 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     if (!*reserved) return fail("8.2.6", "3.3", "the matching ID is in use by another download in progress");
 
     session->cc_required = !profile.confirmation_code_hash.empty();
-    der::writer w;
-    w.begin(rsp::tag::sequence)
-        .add(0x80, session->transaction_id)
-        .add_bool(rsp::tag::boolean, session->cc_required)
-        .end();
+    rsp::smdp_signed2 signed2;
+    signed2.transaction_id = session->transaction_id;
+    signed2.cc_required = session->cc_required;
     rsp::es9p::authenticate_client_response resp;
-    resp.smdp_signed2 = w.finish();
+    resp.smdp_signed2 = signed2.encode();
     // smdpSignature2 covers smdpSigned2 followed by the eUICC's signature TLV (SGP.22 §5.6.3).
-    auto sig = crypto::ecdsa_sign((*set)->dppb.key, concat({resp.smdp_signed2, euicc_signature1.raw}));
+    auto sig =
+        crypto::ecdsa_sign((*set)->dppb.key, concat({resp.smdp_signed2, signature_tlv(answer.euicc_signature1)}));
     if (!sig) return fail("8.8", "4.2", sig.error().message);
     resp.smdp_signature2 = signature_tlv(*sig);
     resp.smdp_certificate = (*set)->dppb.cert.der();

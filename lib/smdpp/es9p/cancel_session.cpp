@@ -1,8 +1,9 @@
 // ES9+ CancelSession (SGP.22 §5.6.5).
+#include "decode_errors.h"
 #include "service_impl.h"
 
 #include "openrsp/crypto/ec.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/cancel_session.h"
 #include "openrsp/smdpp/progress.h"
 
 #include <algorithm>
@@ -11,22 +12,18 @@ namespace openrsp::smdpp {
 
 namespace {
 
-bool same(byte_view a, byte_view b)
+// The codes cancelSession has always answered for a CancelSessionResponse it cannot use: no confirmation (the error
+// branch, or neither branch) is an unknown transaction for the SM-DP+ (8.10.1 / 3.9), as is an unreadable
+// transactionId; an unreadable smdpOid is addressed to another SM-DP+ (8.8 / 3.10); the rest is the decoder's own
+// 1.3.1 code.
+unexpected cancel_session_response_error(const error& e)
 {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
-
-// CancelSessionReason (SGP.22 §5.7.14) from euiccCancelSessionSigned {80 tid, 81 smdpOid, 82 reason}.
-std::string cancel_reason_text(const der::reader& ok_branch)
-{
-    static constexpr const char* names[] = {"endUserRejection", "postponed",        "timeout",
-                                            "pprNotAllowed",    "metadataMismatch", "loadBppExecutionError"};
-    auto signed_part = ok_branch.find(rsp::tag::sequence);
-    if (!signed_part) return "unknown";
-    auto reason = der::reader(signed_part->value).find(0x82);
-    const auto v = reason ? der::decode_uint(reason->value) : result<std::uint64_t>(fail(""));
-    if (!v) return "unknown";
-    return *v < std::size(names) ? names[*v] : std::to_string(*v);
+    if (decode_error_about(e, "CancelSessionResponse", "cancelSessionResponse"))
+        return fail("8.10.1", "3.9", "the eUICC did not confirm the cancellation");
+    if (decode_error_about(e, "EuiccCancelSessionSigned", "transactionId")) return with_codes(e, "8.10.1", "3.9");
+    if (decode_error_about(e, "EuiccCancelSessionSigned", "smdpOid"))
+        return fail("8.8", "3.10", "the cancellation is addressed to another SM-DP+ OID");
+    return fail(e);
 }
 
 } // namespace
@@ -38,22 +35,14 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
     auto session = m.load_session(tid_hex);
     if (!session) return session.take_error();
 
-    auto outer = der::parse_one(req.cancel_session_response);
-    if (!outer || outer->tag != rsp::tag::cancel_session)
-        return fail("1.3.1", "2.1", "'cancelSessionResponse' is not a CancelSessionResponse (BF41)");
-    der::reader top(outer->value);
-    auto ok_branch = top.find(0xA0);
-    if (!ok_branch) return fail("8.10.1", "3.9", "the eUICC did not confirm the cancellation");
-    der::reader okr(ok_branch->value);
-    auto signed_part = okr.find(rsp::tag::sequence);
-    auto sig = okr.find(rsp::tag::signature);
-    if (!signed_part || !sig) return fail("1.3.1", "2.2", "CancelSessionResponseOk is incomplete");
-    der::reader fields(signed_part->value);
-    auto tid = fields.find(0x80);
-    auto oid = fields.find(0x81);
-    if (!tid || !same(tid->value, session->transaction_id))
+    auto response = rsp::cancel_session_response::decode(req.cancel_session_response);
+    if (!response) return cancel_session_response_error(response.error());
+    const rsp::cancel_session_response_ok* answer = response->ok();
+    if (answer == nullptr) return fail("8.10.1", "3.9", "the eUICC did not confirm the cancellation");
+    const rsp::euicc_cancel_session_signed& signed_part = answer->euicc_cancel_session_signed;
+    if (!std::ranges::equal(signed_part.transaction_id, session->transaction_id))
         return fail("8.10.1", "3.9", "the cancellation names another transaction");
-    auto oid_text = oid ? der::decode_oid(oid->value) : result<std::string>(fail(""));
+    const auto oid_text = der::decode_oid(signed_part.smdp_oid); // checked by the decoder
     // The eUICC names the OID of the DPauth it authenticated, i.e. that of the session's certificate set.
     auto set = m.session_set(*session);
     const std::string& our_oid = set ? (*set)->dpauth.cert.san_registered_id() : m.creds.smdp_oid;
@@ -62,7 +51,8 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
     // Before authenticateClient the eUICC is not known yet and nothing is reserved; afterwards it must sign.
     if (!session->euicc_certificate.empty()) {
         auto cert = m.parse_certificate(session->euicc_certificate);
-        if (!cert || !crypto::ecdsa_verify(cert->public_key(), signed_part->raw, sig->value))
+        if (!cert || !crypto::ecdsa_verify(cert->public_key(), answer->euicc_cancel_session_signed_raw,
+                                           answer->euicc_cancel_session_signature))
             return fail("8.1", "6.1", "the eUICC's cancellation signature does not verify");
     }
     if (!session->iccid.empty()) {
@@ -71,10 +61,11 @@ result<void> service::cancel_session(const rsp::es9p::cancel_session_request& re
         store::progress_event event = m.progress_event(
             session->iccid, delivered ? notification_point::bpp_installation : notification_point::bpp_download,
             tid_hex);
+        const std::string reason = rsp::asn1_name(signed_part.reason);
         const std::string why = delivered ? "the LPA cancelled the session after the Bound Profile Package was "
                                             "delivered (reason " +
-                                                cancel_reason_text(okr) + ")"
-                                          : "the LPA cancelled the session (reason " + cancel_reason_text(okr) + ")";
+                                                reason + ")"
+                                          : "the LPA cancelled the session (reason " + reason + ")";
         m.progress_failed(event, "8.1", "4.2", why);
         event.result_data = base64_encode(req.cancel_session_response);
         if (delivered) {

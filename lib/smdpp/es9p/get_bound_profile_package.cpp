@@ -1,8 +1,9 @@
 // ES9+ GetBoundProfilePackage (SGP.22 §5.6.2); the package itself is built in bpp_builder.cpp.
+#include "decode_errors.h"
 #include "service_impl.h"
 
 #include "openrsp/crypto/ec.h"
-#include "openrsp/rsp/tags.h"
+#include "openrsp/rsp/download.h"
 #include "openrsp/smdpp/progress.h"
 
 #include <algorithm>
@@ -19,38 +20,34 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     if (session->at != rsp_session::stage::authenticated)
         return fail("8.10.1", "3.9", "this session is not waiting for a Bound Profile Package request");
 
-    auto outer = der::parse_one(req.prepare_download_response);
-    if (!outer || outer->tag != rsp::tag::prepare_download)
-        return fail("1.3.1", "2.1", "'prepareDownloadResponse' is not a PrepareDownloadResponse (BF21)");
-    der::reader top(outer->value);
-    if (auto err = top.find(0xA1)) {
+    auto response = rsp::prepare_download_response::decode(req.prepare_download_response);
+    // An error branch the eUICC sent, readable or not, ends the session (its code is only told on).
+    const bool refused =
+        response ? response->error() != nullptr : decode_error_about(response.error(), "PrepareDownloadResponseError");
+    if (refused) {
         (void)m.inventory.release_reservation(session->iccid, tid_hex);
         (void)m.inventory.delete_session(tid_hex);
-        auto code = der::reader(err->value).find(rsp::tag::integer);
-        const auto v = code ? der::decode_uint(code->value) : result<std::uint64_t>(fail(""));
         return fail("8.1", "6.1",
-                    "the eUICC refused to prepare the download (error " + (v ? std::to_string(*v) : "?") + ")");
+                    "the eUICC refused to prepare the download (error " +
+                        (response ? std::to_string(response->error()->download_error_code) : std::string("?")) + ")");
     }
-    auto ok_branch = top.find(0xA0);
-    if (!ok_branch) return fail("1.3.1", "2.1", "PrepareDownloadResponse has neither a result nor an error");
-    der::reader okr(ok_branch->value);
-    auto signed2 = okr.find(rsp::tag::sequence);
-    auto signature2 = okr.find(rsp::tag::signature);
-    if (!signed2 || !signature2) return fail("1.3.1", "2.2", "PrepareDownloadResponseOk is incomplete");
+    // An unreadable transactionId names no transaction of ours (8.10.1 / 3.9), as it always did.
+    if (!response)
+        return decode_error_about(response.error(), "EUICCSigned2", "transactionId")
+                   ? with_codes(response.error(), "8.10.1", "3.9")
+                   : response.take_error();
+    const rsp::prepare_download_response_ok& answer = *response->ok();
+    const rsp::euicc_signed2& signed2 = answer.euicc_signed2;
 
     auto euicc_cert = m.parse_certificate(session->euicc_certificate);
     if (!euicc_cert) return fail("8.8", "4.2", "stored session lost its eUICC certificate");
-    if (!crypto::ecdsa_verify(euicc_cert->public_key(), concat({signed2->raw, session->smdp_signature2}),
-                              signature2->value))
+    // euiccSignature2 covers euiccSigned2 as received followed by the smdpSignature2 TLV (SGP.22 §5.7.5).
+    if (!crypto::ecdsa_verify(euicc_cert->public_key(), concat({signed2.raw, session->smdp_signature2}),
+                              answer.euicc_signature2))
         return fail("8.1", "6.1", "the eUICC's signature (euiccSignature2) does not verify");
 
-    der::reader s2(signed2->value);
-    const auto tid = s2.find(0x80);
-    if (!tid || !std::equal(tid->value.begin(), tid->value.end(), session->transaction_id.begin(),
-                            session->transaction_id.end()))
+    if (!std::ranges::equal(signed2.transaction_id, session->transaction_id))
         return fail("8.10.1", "3.9", "euiccSigned2 names another transaction");
-    const auto otpk = s2.find(rsp::tag::public_key);
-    if (!otpk) return fail("1.3.1", "2.2", "euiccSigned2 carries no one-time public key");
 
     auto profile = m.inventory.find_by_iccid(session->iccid);
     if (!profile) return fail("8.8", "4.2", profile.error().message);
@@ -59,11 +56,11 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
         return fail("8.8", "4.2", "the profile is sealed under a key-encryption key this SM-DP+ was not given");
 
     if (session->cc_required) {
-        const auto hash_cc = s2.find(rsp::tag::octet_string);
+        const auto& hash_cc = signed2.hash_cc;
         if (!hash_cc) return fail("8.2.7", "2.2", "a confirmation code is required for this profile");
         // Stored is SHA-256(CC); the eUICC sends SHA-256(SHA-256(CC) || transactionId) (SGP.22 §3.1.3.1).
         const bytes expected = crypto::sha256(concat({(*profile)->confirmation_code_hash, session->transaction_id}));
-        if (!std::equal(hash_cc->value.begin(), hash_cc->value.end(), expected.begin(), expected.end())) {
+        if (!std::ranges::equal(*hash_cc, expected)) {
             // Counted in the store, so the limit holds across sessions and nodes; at the limit the order is
             // spent (Error, with the reason for the operator).
             const auto limit = m.cfg.max_confirmation_code_attempts;
@@ -86,7 +83,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
         }
     }
 
-    auto bpp = m.build_bound_profile_package(*session, **profile, otpk->value);
+    auto bpp = m.build_bound_profile_package(*session, **profile, signed2.euicc_otpk);
     if (!bpp) return bpp.take_error();
 
     // The profile leaves Released exactly once: only the session holding it can move it to Downloaded, and the
