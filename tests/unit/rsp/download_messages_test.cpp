@@ -89,16 +89,16 @@ TEST(smdp_signed2, when_fields_are_missing_or_sized_wrong_then_it_says_which)
 {
     auto no_flag = smdp_signed2::decode(hex("3003800111"));
     ASSERT_FALSE(no_flag);
-    expect_code(no_flag.error(), "2.2", "SmdpSigned2 has no ccRequiredFlag");
+    expect_code(no_flag.error(), "2.2", "SmdpSigned2 lacks its mandatory ccRequiredFlag");
     auto long_tid = smdp_signed2::decode(concat({hex("3016"
                                                      "8011"),
                                                  bytes(17, 1), hex("0101FF")}));
     ASSERT_FALSE(long_tid);
-    expect_code(long_tid.error(), "2.1", "transactionId is 17 bytes");
+    expect_code(long_tid.error(), "2.1", "transactionId must be 1 to 16 bytes, not 17");
     auto empty_tid = smdp_signed2::decode(hex("30058000"
                                               "0101FF"));
     ASSERT_FALSE(empty_tid);
-    expect_code(empty_tid.error(), "2.1", "transactionId is 0 bytes");
+    expect_code(empty_tid.error(), "2.1", "transactionId must be 1 to 16 bytes, not 0");
     auto wrong_outer = smdp_signed2::decode(hex("A1068001110101FF"));
     ASSERT_FALSE(wrong_outer);
     expect_code(wrong_outer.error(), "2.1", "outer tag is A1");
@@ -147,7 +147,7 @@ TEST(prepare_download_request, when_parts_are_missing_or_wrong_then_it_is_refuse
     no_cert.begin(0xBF21).raw(smdp_signed2_der(false)).add(0x5F37, sig64).end();
     auto a = prepare_download_request::decode(no_cert.finish());
     ASSERT_FALSE(a);
-    expect_code(a.error(), "2.2", "PrepareDownloadRequest has no smdpCertificate");
+    expect_code(a.error(), "2.2", "PrepareDownloadRequest lacks its mandatory smdpCertificate");
 
     der::writer no_sig;
     no_sig.begin(0xBF21).raw(smdp_signed2_der(false)).raw(cert("CERT_S_SM_DPpb_ECDSA_NIST.der")).end();
@@ -160,7 +160,7 @@ TEST(prepare_download_request, when_parts_are_missing_or_wrong_then_it_is_refuse
     short_hash.raw(cert("CERT_S_SM_DPpb_ECDSA_NIST.der")).end();
     auto c = prepare_download_request::decode(short_hash.finish());
     ASSERT_FALSE(c);
-    expect_code(c.error(), "2.1", "hashCc is 31 bytes");
+    expect_code(c.error(), "2.1", "hashCc must be 32 bytes, not 31");
 }
 
 TEST(prepare_download_response, when_the_euicc_answers_ok_then_signed_bytes_are_kept)
@@ -213,12 +213,12 @@ TEST(prepare_download_response, when_malformed_then_it_is_refused)
     expect_code(other.error(), "2.1", "alternative A2 is unknown");
     auto no_code = prepare_download_response::decode(hex("BF2105A103800111"));
     ASSERT_FALSE(no_code);
-    expect_code(no_code.error(), "2.2", "PrepareDownloadResponseError has no downloadErrorCode");
+    expect_code(no_code.error(), "2.2", "PrepareDownloadResponseError lacks its mandatory downloadErrorCode");
     der::writer w;
     w.begin(0xBF21).begin(0xA0).begin(0x30).add(0x80, tid).end().add(0x5F37, sig64).end().end();
     auto missing_otpk = prepare_download_response::decode(w.finish());
     ASSERT_FALSE(missing_otpk);
-    expect_code(missing_otpk.error(), "2.2", "EUICCSigned2 has no euiccOtpk");
+    expect_code(missing_otpk.error(), "2.2", "EUICCSigned2 lacks its mandatory euiccOtpk");
 }
 
 /// InitialiseSecureChannelRequest as lib/smdpp/download.cpp writes it.
@@ -307,7 +307,7 @@ TEST(initialise_secure_channel_request, when_the_crt_lacks_host_id_then_it_says_
     w.add(0x5F49, otpk).add(0x5F37, sig64).end();
     auto r = initialise_secure_channel_request::decode(w.finish());
     ASSERT_FALSE(r);
-    expect_code(r.error(), "2.2", "ControlRefTemplate has no hostId (tag 84)");
+    expect_code(r.error(), "2.2", "ControlRefTemplate lacks its mandatory hostId (tag 84)");
 }
 
 TEST(bound_profile_package, when_built_like_the_smdpp_then_segments_keep_their_bytes_and_it_round_trips)
@@ -335,7 +335,7 @@ TEST(bound_profile_package, when_a_part_is_missing_or_holds_a_foreign_segment_th
     no86.begin(0xBF36).raw(isc_der()).begin(0xA0).add(0x87, bytes{1}).end().begin(0xA1).add(0x88, bytes{1}).end().end();
     auto a = bound_profile_package::decode(no86.finish());
     ASSERT_FALSE(a);
-    expect_code(a.error(), "2.2", "BoundProfilePackage has no sequenceOf86 (tag A3)");
+    expect_code(a.error(), "2.2", "BoundProfilePackage lacks its mandatory sequenceOf86 (tag A3)");
 
     der::writer foreign;
     foreign.begin(0xBF36).raw(isc_der()).begin(0xA0).add(0x87, bytes{1}).end();
@@ -346,7 +346,7 @@ TEST(bound_profile_package, when_a_part_is_missing_or_holds_a_foreign_segment_th
 
     auto not_bpp = bound_profile_package::decode(isc_der());
     ASSERT_FALSE(not_bpp);
-    expect_code(not_bpp.error(), "2.1", "outer tag is BF23 where BF36 belongs");
+    expect_code(not_bpp.error(), "2.1", "outer tag is BF23, expected BF36");
 }
 
 /// StoreMetadataRequest as lib/smdpp/intake.cpp writes it.
@@ -424,16 +424,16 @@ TEST(store_metadata_request, when_mandatory_fields_are_missing_or_too_long_then_
                                                       "9101"
                                                       "41"));
     ASSERT_FALSE(no_name);
-    expect_code(no_name.error(), "2.2", "StoreMetadataRequest has no profileName (tag 92)");
+    expect_code(no_name.error(), "2.2", "StoreMetadataRequest lacks its mandatory profileName (tag 92)");
     auto short_iccid = store_metadata_request::decode(hex("BF25085A0298449100"
                                                           "9200"));
     ASSERT_FALSE(short_iccid);
-    expect_code(short_iccid.error(), "2.1", "iccid is 2 bytes; SGP.22 allows 10");
+    expect_code(short_iccid.error(), "2.1", "iccid must be 10 bytes, not 2");
     der::writer w;
     w.begin(0xBF25).add(0x5A, hex("98440321436587092143")).add(0x91, std::string(33, 'x')).add(0x92, bytes{}).end();
     auto long_spn = store_metadata_request::decode(w.finish());
     ASSERT_FALSE(long_spn);
-    expect_code(long_spn.error(), "2.1", "serviceProviderName is 33 bytes");
+    expect_code(long_spn.error(), "2.1", "serviceProviderName has 33 bytes, at most 32 are allowed");
 }
 
 TEST(install_codes, every_code_has_its_asn1_name_and_sentence_and_unknown_ones_stay_printable)

@@ -122,11 +122,11 @@ TEST(notification_metadata, when_the_iccid_is_absent_or_broken_then_absent_is_fi
     EXPECT_EQ(no_iccid->iccid_digits(), "");
     auto short_iccid = notification_metadata::decode(metadata_der(1, notification_event::enable, "a.b", hex("9844")));
     ASSERT_FALSE(short_iccid);
-    expect_code(short_iccid.error(), "2.1", "NotificationMetadata: iccid is 2 bytes");
+    expect_code(short_iccid.error(), "2.1", "NotificationMetadata: iccid must be 10 bytes, not 2");
     auto no_address = notification_metadata::decode(hex("BF2F07800101"
                                                         "81020640"));
     ASSERT_FALSE(no_address);
-    expect_code(no_address.error(), "2.2", "NotificationMetadata has no notificationAddress (tag 0C)");
+    expect_code(no_address.error(), "2.2", "NotificationMetadata lacks its mandatory notificationAddress (tag 0C)");
     auto bad_bits = notification_metadata::decode(hex("BF2F0A800101"
                                                       "81020940"
                                                       "0C01"
@@ -184,7 +184,7 @@ TEST(profile_installation_result, when_parts_are_missing_or_malformed_then_it_sa
     pir_der(success_final_result(), bf27);
     auto no_sig = profile_installation_result::decode(der::encode(0xBF37, bf27));
     ASSERT_FALSE(no_sig);
-    expect_code(no_sig.error(), "2.2", "ProfileInstallationResult has no euiccSignPIR (tag 5F37)");
+    expect_code(no_sig.error(), "2.2", "ProfileInstallationResult lacks its mandatory euiccSignPIR (tag 5F37)");
 
     der::writer no_oid;
     no_oid.begin(0xBF27).add(0x80, tid).raw(metadata_der(1, notification_event::install, "a.b", iccid));
@@ -193,7 +193,7 @@ TEST(profile_installation_result, when_parts_are_missing_or_malformed_then_it_sa
     w.begin(0xBF37).raw(no_oid.finish()).add(0x5F37, sig64).end();
     auto a = profile_installation_result::decode(w.finish());
     ASSERT_FALSE(a);
-    expect_code(a.error(), "2.2", "ProfileInstallationResultData has no smdpOid (tag 06)");
+    expect_code(a.error(), "2.2", "ProfileInstallationResultData lacks its mandatory smdpOid (tag 06)");
 
     der::writer odd;
     odd.begin(0xA2).begin(0xA3).end().end();
@@ -205,13 +205,13 @@ TEST(profile_installation_result, when_parts_are_missing_or_malformed_then_it_sa
     short_aid.begin(0xA2).begin(0xA0).add(0x4F, hex("A000")).add(0x04, bytes{}).end().end();
     auto c = profile_installation_result::decode(pir_der(short_aid.finish(), bf27));
     ASSERT_FALSE(c);
-    expect_code(c.error(), "2.1", "SuccessResult: aid is 2 bytes; SGP.22 allows 5 to 16");
+    expect_code(c.error(), "2.1", "SuccessResult: aid must be 5 to 16 bytes, not 2");
 
     der::writer no_reason;
     no_reason.begin(0xA2).begin(0xA1).add_uint(0x80, 1).end().end();
     auto d = profile_installation_result::decode(pir_der(no_reason.finish(), bf27));
     ASSERT_FALSE(d);
-    expect_code(d.error(), "2.2", "ErrorResult has no errorReason (tag 81)");
+    expect_code(d.error(), "2.2", "ErrorResult lacks its mandatory errorReason (tag 81)");
 }
 
 TEST(other_signed_notification, when_written_like_the_euicc_then_certificates_and_tbs_bytes_are_kept)
@@ -231,7 +231,7 @@ TEST(other_signed_notification, when_written_like_the_euicc_then_certificates_an
     one_cert.begin(0x30).raw(tbs).add(0x5F37, sig64).raw(cert("CERT_EUICC_ECDSA_NIST.der")).end();
     auto short_one = other_signed_notification::decode(one_cert.finish());
     ASSERT_FALSE(short_one);
-    expect_code(short_one.error(), "2.2", "OtherSignedNotification has no eumCertificate");
+    expect_code(short_one.error(), "2.2", "OtherSignedNotification lacks its mandatory eumCertificate");
 }
 
 TEST(pending_notification, when_either_alternative_arrives_then_it_is_dispatched_by_tag)
@@ -336,7 +336,7 @@ TEST(notification_sent, when_removed_then_request_and_status_read_back)
     EXPECT_EQ(req->seq_number, 300u);
     auto missing = notification_sent_request::decode(hex("BF3000"));
     ASSERT_FALSE(missing);
-    expect_code(missing.error(), "2.2", "NotificationSentRequest has no seqNumber (tag 80)");
+    expect_code(missing.error(), "2.2", "NotificationSentRequest lacks its mandatory seqNumber (tag 80)");
     auto resp = notification_sent_response::decode(hex("BF3003800101"));
     ASSERT_TRUE(resp) << resp.error().message;
     EXPECT_EQ(resp->delete_notification_status, 1u);

@@ -93,13 +93,13 @@ TEST(profile_info, when_sizes_break_sgp22_then_it_is_refused)
 {
     auto long_nick = profile_info::decode(der::encode(0xE3, der::encode(0x90, bytes(65, 'n'))));
     ASSERT_FALSE(long_nick);
-    expect_code(long_nick.error(), "2.1", "ProfileInfo: profileNickname is 65 bytes");
+    expect_code(long_nick.error(), "2.1", "ProfileInfo: profileNickname has 65 bytes, at most 64 are allowed");
     auto long_aid = profile_info::decode(der::encode(0xE3, der::encode(0x4F, bytes(17, 1))));
     ASSERT_FALSE(long_aid);
-    expect_code(long_aid.error(), "2.1", "isdpAid is 17 bytes");
+    expect_code(long_aid.error(), "2.1", "isdpAid must be 1 to 16 bytes, not 17");
     auto wrong = profile_info::decode(hex("E4025A00"));
     ASSERT_FALSE(wrong);
-    expect_code(wrong.error(), "2.1", "outer tag is E4 where E3 belongs");
+    expect_code(wrong.error(), "2.1", "outer tag is E4, expected E3");
 }
 
 TEST(profile_info_list_request, when_sent_by_the_lpa_or_lpac_then_criteria_and_tags_read_back)
