@@ -3,7 +3,7 @@
 /// GetEuiccConfiguredAddresses, SetDefaultDpAddress, Enable/Disable/DeleteProfile, SetNickname, eUICCMemoryReset,
 /// GetRAT and their result answers.
 
-#include "field_codec.h"
+#include "message_codec.h"
 
 #include "openrsp/rsp/es10_management.h"
 #include "openrsp/rsp/tags.h"
@@ -303,7 +303,7 @@ result<get_rat_response> get_rat_response::decode(byte_view der)
     if (!rules) return codec::invalid(T, "rat is not a SEQUENCE OF ProfilePolicyAuthorisationRule");
     get_rat_response out;
     for (const auto& r : *rules) {
-        if (r.tag != tag::sequence) return codec::invalid(T, "rat holds a " + codec::tag_hex(r.tag) + ", not a 30");
+        if (r.tag != tag::sequence) return codec::invalid(T, "rat holds a " + codec::tag_text(r.tag) + ", not a 30");
         auto rf = codec::fields::read(r.value, R, {t::ppr_ids, t::allowed_operators, t::ppr_flags});
         if (!rf) return rf.take_error();
         profile_policy_authorisation_rule rule;
