@@ -10,6 +10,7 @@
 #include "openrsp/rsp/authentication.h"
 #include "openrsp/rsp/cancel_session.h"
 #include "openrsp/rsp/download.h"
+#include "openrsp/rsp/es10_management.h"
 #include "openrsp/rsp/notifications.h"
 #include "openrsp/rsp/profile_info.h"
 #include "openrsp/rsp/saip.h"
@@ -52,11 +53,6 @@ result<der::tlv> expect(byte_view response, der::tag_t tag, const char* function
     auto t = der::parse_one(response);
     if (!t || t->tag != tag) return fail(std::string("the eUICC sent a malformed ") + function + " response");
     return t;
-}
-
-bytes empty_request(der::tag_t tag)
-{
-    return der::encode(tag, byte_view{});
 }
 
 } // namespace detail
@@ -150,7 +146,7 @@ result<bytes> es10_client::call(byte_view request)
 
 result<bytes> es10_client::get_euicc_info1()
 {
-    auto r = call(detail::empty_request(rsp::tag::get_euicc_info1));
+    auto r = call(rsp::empty_request(rsp::tag::get_euicc_info1));
     if (!r) return r;
     if (auto t = expect(*r, rsp::tag::get_euicc_info1, "GetEUICCInfo1"); !t) return t.take_error();
     return r;
@@ -158,28 +154,21 @@ result<bytes> es10_client::get_euicc_info1()
 
 result<bytes> es10_client::get_euicc_challenge()
 {
-    auto r = call(detail::empty_request(rsp::tag::get_euicc_challenge));
+    auto r = call(rsp::empty_request(rsp::tag::get_euicc_challenge));
     if (!r) return r;
-    auto t = expect(*r, rsp::tag::get_euicc_challenge, "GetEUICCChallenge");
-    if (!t) return t.take_error();
-    auto c = der::reader(t->value).find(rsp::tag::get_euicc_challenge_response::euicc_challenge);
-    if (!c || c->value.size() != 16) return fail("the eUICC sent a malformed GetEUICCChallenge response");
-    return bytes(c->value.begin(), c->value.end());
+    auto answer = rsp::get_euicc_challenge_response::decode(*r);
+    if (!answer) return fail("the eUICC sent a malformed GetEUICCChallenge response");
+    return std::move(answer->euicc_challenge);
 }
 
 result<std::string> es10_client::get_eid()
 {
-    // GetEuiccDataRequest (§5.7.20) with tagList = the eidValue tag, a one-byte tag.
-    constexpr std::uint8_t eid_tag = rsp::tag::get_eid_response::eid;
-    der::writer w;
-    w.begin(rsp::tag::get_eid).add(rsp::tag::get_eid_request::tag_list, bytes{eid_tag}).end();
-    auto r = call(w.finish());
+    // GetEuiccDataRequest (§5.7.20) with tagList = the eidValue tag, the request's default.
+    auto r = call(rsp::get_eid_request{}.encode());
     if (!r) return r.take_error();
-    auto t = expect(*r, rsp::tag::get_eid, "GetEID");
-    if (!t) return t.take_error();
-    auto e = der::reader(t->value).find(rsp::tag::get_eid_response::eid);
-    if (!e || e->value.size() != 16) return fail("the eUICC sent a malformed GetEID response");
-    return to_hex(e->value, true);
+    auto answer = rsp::get_eid_response::decode(*r);
+    if (!answer) return fail("the eUICC sent a malformed GetEID response");
+    return to_hex(answer->eid, true);
 }
 
 result<bytes> es10_client::authenticate_server(byte_view server_signed1, byte_view server_signature1_tlv,
@@ -287,67 +276,63 @@ result<std::vector<profile_info>> es10_client::get_profiles_info()
     return out;
 }
 
-result<bytes> profile_identifier_tlv(std::string_view id)
+namespace {
+
+/// The profileIdentifier CHOICE (§5.7.16-§5.7.18) for an ICCID or an ISD-P AID typed by a person.
+result<rsp::profile_identifier> identifier_of(std::string_view id)
 {
     const bool all_digits = !id.empty() && std::ranges::all_of(id, [](char c) { return c >= '0' && c <= '9'; });
+    rsp::profile_identifier out;
     if (id.size() == 32) {
         // An ISD-P AID (SGP.22 §2.2.3: 16 bytes); a 32-digit string cannot be an ICCID (at most 20 digits).
         auto aid = from_hex(id);
         if (!aid) return fail("'" + std::string(id) + "' is neither an ICCID nor an ISD-P AID (32 hex digits)");
-        return der::encode(rsp::tag::isdp_aid, *aid);
+        out.isdp_aid = std::move(*aid);
+        return out;
     }
     if (!all_digits || id.size() < 18 || id.size() > 20)
         return fail("'" + std::string(id) + "' is neither an ICCID (18 to 20 digits) nor an ISD-P AID (32 hex digits)");
     auto bcd = rsp::iccid_to_bcd(id);
     if (!bcd) return fail("'" + std::string(id) + "' is not an ICCID: " + bcd.error().message);
-    return der::encode(rsp::tag::iccid, *bcd);
+    out.iccid = std::move(*bcd);
+    return out;
 }
 
-namespace {
-// EnableProfileRequest / DisableProfileRequest (§5.7.16, §5.7.17): the same shape under different outer tags.
-bytes profile_op_request(der::tag_t tag, byte_view identifier, bool refresh)
-{
-    namespace t = rsp::tag::enable_profile_request;
-    static_assert(t::profile_identifier == rsp::tag::disable_profile_request::profile_identifier &&
-                  t::refresh_flag == rsp::tag::disable_profile_request::refresh_flag);
-    der::writer w;
-    w.begin(tag).begin(t::profile_identifier).raw(identifier).end().add_bool(t::refresh_flag, refresh).end();
-    return w.finish();
-}
 } // namespace
+
+result<bytes> profile_identifier_tlv(std::string_view id)
+{
+    auto typed = identifier_of(id);
+    if (!typed) return typed.take_error();
+    return typed->encode();
+}
 
 result<es10c_code<rsp::enable_profile_result>> es10_client::enable_profile(std::string_view iccid_or_aid, bool refresh)
 {
-    auto id = profile_identifier_tlv(iccid_or_aid);
+    auto id = identifier_of(iccid_or_aid);
     if (!id) return id.take_error();
-    auto r = call(profile_op_request(rsp::tag::enable_profile, *id, refresh));
+    auto r = call(rsp::enable_profile_request{std::move(*id), refresh}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::enable_profile_result>(
-        *r, rsp::tag::enable_profile, rsp::tag::enable_profile_response::enable_result, "EnableProfile");
+    return detail::result_code<rsp::enable_profile_result>(*r, "EnableProfile");
 }
 
 result<es10c_code<rsp::disable_profile_result>> es10_client::disable_profile(std::string_view iccid_or_aid,
                                                                              bool refresh)
 {
-    auto id = profile_identifier_tlv(iccid_or_aid);
+    auto id = identifier_of(iccid_or_aid);
     if (!id) return id.take_error();
-    auto r = call(profile_op_request(rsp::tag::disable_profile, *id, refresh));
+    auto r = call(rsp::disable_profile_request{std::move(*id), refresh}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::disable_profile_result>(
-        *r, rsp::tag::disable_profile, rsp::tag::disable_profile_response::disable_result, "DisableProfile");
+    return detail::result_code<rsp::disable_profile_result>(*r, "DisableProfile");
 }
 
 result<es10c_code<rsp::delete_profile_result>> es10_client::delete_profile(std::string_view iccid_or_aid)
 {
-    auto id = profile_identifier_tlv(iccid_or_aid);
+    auto id = identifier_of(iccid_or_aid);
     if (!id) return id.take_error();
-    // DeleteProfileRequest carries the identifier directly, without the A0 wrapper of Enable/Disable.
-    der::writer w;
-    w.begin(rsp::tag::delete_profile).raw(*id).end();
-    auto r = call(w.finish());
+    auto r = call(rsp::delete_profile_request{std::move(*id)}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::delete_profile_result>(
-        *r, rsp::tag::delete_profile, rsp::tag::delete_profile_response::delete_result, "DeleteProfile");
+    return detail::result_code<rsp::delete_profile_result>(*r, "DeleteProfile");
 }
 
 result<es10c_code<rsp::set_nickname_result>> es10_client::set_nickname(std::string_view iccid,
@@ -356,15 +341,9 @@ result<es10c_code<rsp::set_nickname_result>> es10_client::set_nickname(std::stri
     auto bcd = rsp::iccid_to_bcd(iccid);
     if (!bcd) return fail("'" + std::string(iccid) + "' is not an ICCID");
     if (nickname.size() > 64) return fail("a nickname has at most 64 bytes");
-    der::writer w;
-    w.begin(rsp::tag::set_nickname)
-        .add(rsp::tag::set_nickname_request::iccid, *bcd)
-        .add(rsp::tag::set_nickname_request::profile_nickname, nickname)
-        .end();
-    auto r = call(w.finish());
+    auto r = call(rsp::set_nickname_request{std::move(*bcd), std::string(nickname)}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::set_nickname_result>(
-        *r, rsp::tag::set_nickname, rsp::tag::set_nickname_response::set_nickname_result, "SetNickname");
+    return detail::result_code<rsp::set_nickname_result>(*r, "SetNickname");
 }
 
 result<std::vector<notification_info>> es10_client::list_notifications()

@@ -8,6 +8,7 @@
 
 #include "openrsp/der/der.h"
 #include "openrsp/rsp/authentication.h"
+#include "openrsp/rsp/es10_management.h"
 #include "openrsp/rsp/euicc_info.h"
 #include "openrsp/rsp/saip.h"
 #include "openrsp/rsp/tags.h"
@@ -125,14 +126,12 @@ std::string euicc_category_name(int category)
 
 result<configured_addresses> parse_configured_addresses(byte_view bf3c)
 {
-    auto t = der::parse_one(bf3c);
-    if (!t || t->tag != rsp::tag::get_euicc_configured_addresses || !der::reader(t->value).all())
-        return fail("the eUICC sent a malformed GetEuiccConfiguredAddresses response");
-    namespace f = rsp::tag::euicc_configured_addresses_response;
-    const der::reader r(t->value);
+    // Both addresses may be absent (rsp::euicc_configured_addresses_response reads a card without rootDsAddress).
+    auto answer = rsp::euicc_configured_addresses_response::decode(bf3c);
+    if (!answer) return fail("the eUICC sent a malformed GetEuiccConfiguredAddresses response");
     configured_addresses out;
-    if (auto v = r.find(f::default_dp_address)) out.default_dp_address = to_string(v->value);
-    if (auto v = r.find(f::root_ds_address)) out.root_ds_address = to_string(v->value);
+    out.default_dp_address = std::move(answer->default_dp_address).value_or("");
+    out.root_ds_address = std::move(answer->root_ds_address);
     return out;
 }
 
@@ -176,16 +175,15 @@ result<bytes> encode_device_info(const device_info& d)
 
 result<bytes> es10_client::get_euicc_info2()
 {
-    auto r = call(detail::empty_request(rsp::tag::euicc_info2));
+    auto r = call(rsp::empty_request(rsp::tag::euicc_info2));
     if (!r) return r;
-    if (auto t = der::parse_one(*r); !t || t->tag != rsp::tag::euicc_info2)
-        return fail("the eUICC sent a malformed GetEUICCInfo2 response");
+    if (auto t = detail::expect(*r, rsp::tag::euicc_info2, "GetEUICCInfo2"); !t) return t.take_error();
     return r;
 }
 
 result<configured_addresses> es10_client::get_configured_addresses()
 {
-    auto r = call(detail::empty_request(rsp::tag::get_euicc_configured_addresses));
+    auto r = call(rsp::empty_request(rsp::tag::get_euicc_configured_addresses));
     if (!r) return r.take_error();
     return parse_configured_addresses(*r);
 }
@@ -193,15 +191,9 @@ result<configured_addresses> es10_client::get_configured_addresses()
 result<es10c_code<rsp::set_default_dp_address_result>> es10_client::set_default_dp_address(std::string_view address)
 {
     if (address.size() > 255) return fail("an SM-DP+ address has at most 255 characters");
-    der::writer w;
-    w.begin(rsp::tag::set_default_dp_address)
-        .add(rsp::tag::set_default_dp_address_request::default_dp_address, address)
-        .end();
-    auto r = call(w.finish());
+    auto r = call(rsp::set_default_dp_address_request{std::string(address)}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::set_default_dp_address_result>(
-        *r, rsp::tag::set_default_dp_address, rsp::tag::set_default_dp_address_response::set_default_dp_address_result,
-        "SetDefaultDpAddress");
+    return detail::result_code<rsp::set_default_dp_address_result>(*r, "SetDefaultDpAddress");
 }
 
 result<es10c_code<rsp::euicc_memory_reset_result>> es10_client::memory_reset(const memory_reset_options& o)
@@ -213,14 +205,9 @@ result<es10c_code<rsp::euicc_memory_reset_result>> es10_client::memory_reset(con
     std::uint8_t unused = 0;
     while (((bits >> unused) & 1) == 0)
         ++unused;
-    der::writer w;
-    w.begin(rsp::tag::euicc_memory_reset)
-        .add(rsp::tag::euicc_memory_reset_request::reset_options, bytes{unused, bits})
-        .end();
-    auto r = call(w.finish());
+    auto r = call(rsp::euicc_memory_reset_request{bytes{unused, bits}}.encode());
     if (!r) return r.take_error();
-    return detail::result_code<rsp::euicc_memory_reset_result>(
-        *r, rsp::tag::euicc_memory_reset, rsp::tag::euicc_memory_reset_response::reset_result, "eUICCMemoryReset");
+    return detail::result_code<rsp::euicc_memory_reset_result>(*r, "eUICCMemoryReset");
 }
 
 } // namespace openrsp::lpa

@@ -41,13 +41,6 @@ result<profile_identifier> read_identifier(byte_view contents, std::string_view 
     return out;
 }
 
-void write_identifier(der::writer& w, const profile_identifier& id)
-{
-    namespace t = tag::enable_profile_request;
-    if (!id.isdp_aid.empty()) w.add(t::isdp_aid, id.isdp_aid);
-    else w.add(t::iccid, id.iccid);
-}
-
 /// Enable and Disable share their shape (§5.7.16, §5.7.17).
 template <class R> result<R> decode_switch(byte_view der, der::tag_t outer, std::string_view type)
 {
@@ -72,15 +65,19 @@ template <class R> bytes encode_switch(const R& r, der::tag_t outer)
 {
     namespace t = tag::enable_profile_request;
     der::writer w;
-    w.begin(outer).begin(t::profile_identifier);
-    write_identifier(w, r.profile_identifier);
-    w.end();
+    w.begin(outer).begin(t::profile_identifier).raw(r.profile_identifier.encode()).end();
     if (r.refresh_flag) w.add_bool(t::refresh_flag, *r.refresh_flag);
     w.end();
     return w.finish();
 }
 
 } // namespace
+
+bytes profile_identifier::encode() const
+{
+    namespace t = tag::enable_profile_request;
+    return isdp_aid.empty() ? der::encode(t::iccid, iccid) : der::encode(t::isdp_aid, isdp_aid);
+}
 
 bytes empty_request(der::tag_t outer)
 {
@@ -161,11 +158,12 @@ result<euicc_configured_addresses_response> euicc_configured_addresses_response:
         if (!v) return v.take_error();
         out.default_dp_address = std::move(*v);
     }
-    auto ds = f->need(t::root_ds_address, "rootDsAddress");
-    if (!ds) return ds.take_error();
-    auto v = codec::utf8(*ds, T, "rootDsAddress", SIZE_MAX);
-    if (!v) return v.take_error();
-    out.root_ds_address = std::move(*v);
+    // rootDsAddress is mandatory, but the LPA has always shown an answer without it (as "none"): kept.
+    if (const auto ds = f->find(t::root_ds_address)) {
+        auto v = codec::utf8(*ds, T, "rootDsAddress", SIZE_MAX);
+        if (!v) return v.take_error();
+        out.root_ds_address = std::move(*v);
+    }
     return out;
 }
 
@@ -229,9 +227,7 @@ result<delete_profile_request> delete_profile_request::decode(byte_view der)
 bytes delete_profile_request::encode() const
 {
     der::writer w;
-    w.begin(tag::delete_profile);
-    write_identifier(w, profile_identifier);
-    w.end();
+    w.begin(tag::delete_profile).raw(profile_identifier.encode()).end();
     return w.finish();
 }
 

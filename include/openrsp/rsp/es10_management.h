@@ -62,7 +62,8 @@ struct get_eid_response {
 /// EuiccConfiguredAddressesResponse `BF3C` (§5.7.3).
 struct euicc_configured_addresses_response {
     std::optional<std::string> default_dp_address; ///< 80: FQDN, absent when none is set
-    std::string root_ds_address;                   ///< 81: FQDN
+    /// 81: FQDN. Mandatory in SGP.22; an answer without it is still read (empty here), as the LPA always read it.
+    std::string root_ds_address;
 
     static result<euicc_configured_addresses_response> decode(byte_view der);
     [[nodiscard]] bytes encode() const;
@@ -82,6 +83,9 @@ struct profile_identifier {
     /// 5A: ICCID, BCD. SGP.22 sizes it at 10; older lpac sends 9 for 18-digit ICCIDs, so 1..10 is accepted (the
     /// eUICC pads with F).
     bytes iccid;
+
+    /// The chosen alternative as one TLV (`4F` or `5A`), as it goes inside `A0` or `BF33`.
+    [[nodiscard]] bytes encode() const;
 };
 
 /// EnableProfileRequest `BF31` (§5.7.16) and DisableProfileRequest `BF32` (§5.7.17): `A0{4F|5A}`, refreshFlag `81`.
