@@ -6,7 +6,7 @@ if(OPENRSP_WERROR)
     target_compile_options(openrsp_build_flags INTERFACE -Werror)
     # GCC 12 at -O3 reports false positives inside libstdc++ (GCC bugs 105329, 106199, 107852; 107138 for
     # std::optional<std::string> "maybe uninitialized"): warn, don't fail. None is printed today: our code avoids the
-    # constructs, and cmake/gcc_false_positives.cmake switches the one warning off per file where it cannot yet.
+    # constructs (appends instead of "x" + std::string(...), core/bytes.h's bytes_order instead of std::less<bytes>).
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
         target_compile_options(openrsp_build_flags INTERFACE -Wno-error=restrict -Wno-error=stringop-overread
                                                              -Wno-error=stringop-overflow -Wno-error=array-bounds

@@ -348,16 +348,6 @@ crl_ptr decode_crl(const bytes& der)
     return crl;
 }
 
-/// The order of the sorted serial list: shorter magnitude first, then byte by byte, which is numeric order since
-/// serials are kept without leading zeros. Not std::vector's operator<, whose memcmp GCC 12 -O3 flags with a bogus
-/// -Wstringop-overread (a length range it cannot bound; GCC meta-bug 97048).
-bool serial_less(const bytes& a, const bytes& b)
-{
-    if (a.size() != b.size()) return a.size() < b.size();
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i] != b[i]) return a[i] < b[i];
-    return false;
-}
 } // namespace
 
 result<revocation_list> revocation_list::from_der(byte_view der)
@@ -383,7 +373,8 @@ result<revocation_list> revocation_list::from_der(byte_view der)
         out.m_serials.push_back(std::move(mag));
     }
     ERR_clear_error();
-    std::sort(out.m_serials.begin(), out.m_serials.end(), serial_less);
+    // Shorter magnitude first, then byte by byte: numeric order, since serials are kept without leading zeros.
+    std::sort(out.m_serials.begin(), out.m_serials.end(), bytes_order{});
     return out;
 }
 
@@ -424,7 +415,7 @@ bool revocation_list::signed_by(const certificate& issuer) const
 bool revocation_list::revokes(byte_view serial) const
 {
     const bytes key = strip_leading_zeros(serial);
-    return std::binary_search(m_serials.begin(), m_serials.end(), key, serial_less);
+    return std::binary_search(m_serials.begin(), m_serials.end(), key, bytes_order{});
 }
 
 namespace {

@@ -331,8 +331,13 @@ result<row_fields> fields_from_json(const nlohmann::json& j)
         seen[static_cast<std::size_t>(*c)] = true;
     }
     for (auto c : required_columns)
-        if (!seen[static_cast<std::size_t>(c)])
-            return fail("\"" + std::string(display_names[static_cast<std::size_t>(c)]) + "\" is missing");
+        if (!seen[static_cast<std::size_t>(c)]) {
+            // Appended, not "\"" + std::string(...): GCC 12 -O3 flags the latter (-Wrestrict, GCC bug 105329).
+            std::string sentence = "\"";
+            sentence += display_names[static_cast<std::size_t>(c)];
+            sentence += "\" is missing";
+            return fail(std::move(sentence));
+        }
     return f;
 }
 

@@ -72,8 +72,8 @@ struct service::impl {
     // EUM certificates verified against a CI are kept too: an SM-DP+ sees few EUMs and many eUICCs, so this
     // saves one ECDSA verification per download. Node-local: another node simply parses again.
     std::mutex cert_cache_mutex;
-    std::map<bytes, crypto::certificate> parsed_certs;
-    std::map<bytes, crypto::certificate> verified_eums;
+    std::map<bytes, crypto::certificate, bytes_order> parsed_certs;
+    std::map<bytes, crypto::certificate, bytes_order> verified_eums;
     result<crypto::certificate> parse_certificate(byte_view der);
 
     impl(config c, server_credentials cr, store::inventory& inv);

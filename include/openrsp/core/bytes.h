@@ -41,4 +41,17 @@ std::optional<bytes> base64_decode(std::string_view text);
 /// \brief Overwrites a secret buffer in a way the optimizer keeps.
 void secure_wipe(bytes& b);
 
+/// \brief Order of byte strings for ordered containers: shorter first, then byte by byte (for equal lengths the
+/// same as numeric order of unsigned big-endian values, e.g. certificate serials). Used instead of std::less<bytes>,
+/// whose lexicographical_compare_three_way GCC 12 at -O3 mistakes for an unbounded memcmp (-Wstringop-overread).
+struct bytes_order {
+    bool operator()(const bytes& a, const bytes& b) const
+    {
+        if (a.size() != b.size()) return a.size() < b.size();
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (a[i] != b[i]) return a[i] < b[i];
+        return false;
+    }
+};
+
 } // namespace openrsp
