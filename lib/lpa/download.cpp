@@ -1,5 +1,7 @@
 #include "openrsp/lpa/download.h"
 
+#include "es9p_client.h"
+
 #include "openrsp/crypto/ec.h"
 #include "openrsp/rsp/authentication.h"
 #include "openrsp/rsp/codes.h"
@@ -17,49 +19,16 @@ namespace {
 namespace es9p = rsp::es9p;
 using clock_type = std::chrono::steady_clock;
 
-std::string function_url(std::string_view address, std::string_view function)
-{
-    return "https://" + std::string(address) + std::string(es9p::path_prefix) + std::string(function);
-}
+using detail::es9p_client;
 
-const std::vector<http::header_field>& es9p_headers()
-{
-    static const std::vector<http::header_field> h{{"Content-Type", "application/json"},
-                                                   {"X-Admin-Protocol", std::string(es9p::admin_protocol)}};
-    return h;
-}
-
-constexpr std::string_view timeout_marker = "did not answer in time";
-
-// POSTs one ES9+ function; transport failures and non-2xx become sentences naming the SM-DP+.
-// `transient` is set when trying again could help (no answer, timeout, 502/503/504).
-result<std::string> post(http::client& http, std::string_view address, std::string_view function,
-                         const std::string& body, bool* transient = nullptr)
-{
-    auto r = http.post(function_url(address, function), body, es9p_headers());
-    if (transient) *transient = !r || r->status == 502 || r->status == 503 || r->status == 504;
-    if (!r) {
-        // The http client words a curl timeout as "... timed out: ..."; say which step and what to do.
-        if (r.error().message.find("timed out") != std::string::npos)
-            return fail("the SM-DP+ at " + std::string(address) + " " + std::string(timeout_marker) + " (" +
-                        std::string(function) + "; " + r.error().message +
-                        "). Check the network connection, or allow more time with --timeout");
-        return r.take_error();
-    }
-    if (r->status < 200 || r->status > 299)
-        return fail("the SM-DP+ at " + std::string(address) + " answered " + std::string(function) + " with HTTP " +
-                    std::to_string(r->status));
-    return std::move(r->body);
-}
-
-// For idempotent steps only: retries transient failures with exponential backoff.
-result<std::string> post_retrying(http::client& http, std::string_view address, std::string_view function,
-                                  const std::string& body, const download_options& o)
+// For idempotent steps only (initiateAuthentication): retries transient failures with exponential backoff.
+result<es9p::initiate_authentication_response>
+initiate_retrying(es9p_client& dp, const es9p::initiate_authentication_request& req, const download_options& o)
 {
     auto wait = o.retry_backoff;
     for (int attempt = 0;; ++attempt) {
         bool transient = false;
-        auto r = post(http, address, function, body, &transient);
+        auto r = dp.initiate_authentication(req, &transient);
         if (r || !transient || attempt >= o.retries) {
             if (!r && attempt > 0) {
                 error e = r.error();
@@ -102,15 +71,12 @@ private:
     std::size_t m_apdu0, m_http0;
 };
 
-result<void> send_notification(es10_client& euicc, http::client& http, std::uint64_t seq, const std::string& address,
-                               byte_view notification)
+result<void> send_notification(es10_client& euicc, http::client& http, es9p_binding binding, std::uint64_t seq,
+                               const std::string& address, byte_view notification)
 {
     es9p::handle_notification_request req;
     req.pending_notification.assign(notification.begin(), notification.end());
-    auto body = post(http, address, es9p::handle_notification_request::function, es9p::to_json(req));
-    if (!body) return body.take_error();
-    // handleNotification is answered with 204 and no body (osmo-smdpp, SGP.22 §6.5.2.4); a body must be a header.
-    if (!body->empty()) OPENRSP_TRY_VOID(es9p::parse_header_only_response(*body));
+    OPENRSP_TRY_VOID(detail::make_es9p_client(binding, http, address)->handle_notification(req));
     auto removed = euicc.remove_notification(seq);
     if (!removed) return removed.take_error();
     return ok();
@@ -179,10 +145,9 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
     init.done("GetEUICCInfo1, GetEUICCChallenge");
 
     step_timer connect(o, euicc, http, "Connect");
+    const auto dp = detail::make_es9p_client(o.binding, http, address);
     es9p::initiate_authentication_request ia{address, *challenge, *info1};
-    auto ia_body = post_retrying(http, address, es9p::initiate_authentication_request::function, es9p::to_json(ia), o);
-    if (!ia_body) return ia_body.take_error();
-    auto ia_resp = es9p::parse_initiate_authentication_response(*ia_body);
+    auto ia_resp = initiate_retrying(*dp, ia, o);
     if (!ia_resp) return ia_resp.take_error();
     auto tid = es9p::transaction_id_from_hex(ia_resp->transaction_id);
     if (!tid) return fail("the SM-DP+ sent a malformed transaction ID");
@@ -196,9 +161,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
         if (reason == reason_code::undefined_reason && is_timeout(e)) reason = reason_code::timeout;
         bool cancelled = false;
         if (auto cancel = euicc.cancel_session(*tid, reason)) {
-            es9p::cancel_session_request req{ia_resp->transaction_id, *cancel};
-            auto body = post(http, address, es9p::cancel_session_request::function, es9p::to_json(req));
-            cancelled = body && (body->empty() || es9p::parse_header_only_response(*body));
+            cancelled = static_cast<bool>(dp->cancel_session({ia_resp->transaction_id, *cancel}));
         }
         e.message += cancelled ? " (session cancelled on the eUICC and at the SM-DP+)"
                                : " (session cancelled on the eUICC; the SM-DP+ could not be told)";
@@ -222,10 +185,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
         return abort(reason_code::undefined_reason,
                      error::plain("the eUICC did not accept the SM-DP+: " +
                                   rsp::describe(answer->error()->authenticate_error_code)));
-    es9p::authenticate_client_request ac{ia_resp->transaction_id, *as};
-    auto ac_body = post(http, address, es9p::authenticate_client_request::function, es9p::to_json(ac));
-    if (!ac_body) return abort(reason_code::undefined_reason, ac_body.error());
-    auto ac_resp = es9p::parse_authenticate_client_response(*ac_body);
+    auto ac_resp = dp->authenticate_client({ia_resp->transaction_id, *as});
     if (!ac_resp) return abort(reason_code::undefined_reason, ac_resp.error());
     auto metadata = parse_metadata(ac_resp->profile_metadata);
     if (!metadata) return abort(reason_code::metadata_mismatch, metadata.error());
@@ -257,10 +217,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
         return abort(reason_code::undefined_reason,
                      error::plain("the eUICC refused PrepareDownload (error " +
                                   std::to_string(answer->error()->download_error_code) + ")"));
-    es9p::get_bound_profile_package_request gb{ia_resp->transaction_id, *pd};
-    auto gb_body = post(http, address, es9p::get_bound_profile_package_request::function, es9p::to_json(gb));
-    if (!gb_body) return abort(reason_code::undefined_reason, gb_body.error());
-    auto gb_resp = es9p::parse_get_bound_profile_package_response(*gb_body);
+    auto gb_resp = dp->get_bound_profile_package({ia_resp->transaction_id, *pd});
     if (!gb_resp) return abort(reason_code::undefined_reason, gb_resp.error());
     out.bpp_bytes = gb_resp->bound_profile_package.size();
     dl.done("PrepareDownload, getBoundProfilePackage: " + std::to_string(gb_resp->bound_profile_package.size()) +
@@ -287,7 +244,7 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
         d.notification.operation = rsp::describe(rsp::notification_event::install);
         d.notification.address = meta.notification_address;
         d.notification.iccid = out.metadata.iccid;
-        auto sent = send_notification(euicc, http, meta.seq_number, d.notification.address, *pir);
+        auto sent = send_notification(euicc, http, o.binding, meta.seq_number, d.notification.address, *pir);
         d.delivered = static_cast<bool>(sent);
         if (!sent) d.error = sent.error().message;
         out.notification_sent = d.delivered;
@@ -300,7 +257,8 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 }
 
 result<std::vector<notification_delivery>> deliver_notifications(es10_client& euicc, http::client& http,
-                                                                 const std::vector<std::uint64_t>& only)
+                                                                 const std::vector<std::uint64_t>& only,
+                                                                 es9p_binding binding)
 {
     auto list = euicc.list_notifications();
     if (!list) return list.take_error();
@@ -312,7 +270,7 @@ result<std::vector<notification_delivery>> deliver_notifications(es10_client& eu
         auto raw = euicc.retrieve_notification(n.seq_number);
         if (!raw) {
             d.error = raw.error().message;
-        } else if (auto r = send_notification(euicc, http, n.seq_number, n.address, *raw); r) {
+        } else if (auto r = send_notification(euicc, http, binding, n.seq_number, n.address, *raw); r) {
             d.delivered = true;
         } else {
             d.error = r.error().message;
@@ -322,9 +280,9 @@ result<std::vector<notification_delivery>> deliver_notifications(es10_client& eu
     return out;
 }
 
-result<std::size_t> process_notifications(es10_client& euicc, http::client& http)
+result<std::size_t> process_notifications(es10_client& euicc, http::client& http, es9p_binding binding)
 {
-    auto list = deliver_notifications(euicc, http);
+    auto list = deliver_notifications(euicc, http, {}, binding);
     if (!list) return list.take_error();
     std::size_t sent = 0;
     std::string first_error;
@@ -340,7 +298,7 @@ result<std::size_t> process_notifications(es10_client& euicc, http::client& http
 
 bool is_timeout(const error& e)
 {
-    return e.message.find(timeout_marker) != std::string::npos;
+    return e.message.find(detail::timeout_marker) != std::string::npos;
 }
 
 std::string next_step(const error& e)

@@ -1,5 +1,5 @@
-// The HTTP edge (SGP.22 §6.5): routes ES9+ and ES2+ through the route table (routes.cpp), serves /healthz and
-// /metrics; one place counts every call and writes the request log.
+// The HTTP edge (SGP.22 §6.5, §6.6): routes ES9+ (JSON and ASN.1 bindings) and ES2+ through the route table
+// (routes.cpp), serves /healthz and /metrics; one place counts every call and writes the request log.
 #include "routes.h"
 #include "service_impl.h"
 
@@ -98,14 +98,18 @@ http::response service::handle_http(const http::request& req)
     if (path == "/healthz") return m.health();
     if (path == "/metrics") return m.render_metrics();
 
-    const auto iface = interface_of(path);
+    // The ES9+ ASN.1 binding (SGP.22 §6.6) has one path; its edge finds the function in the body.
+    const bool asn1 = path == rsp::es9p::asn1::path;
+    const auto iface = asn1 ? std::optional(interface::es9p) : interface_of(path);
     if (!iface) return text_response(404, "not an ES9+ or ES2+ path\n");
     const auto start = std::chrono::steady_clock::now();
     call_outcome out;
     // A name no row of this interface serves is still answered by the interface's edge, and counted as "other".
-    out.function = find_route(*iface, path.substr(path_prefix(*iface).size()));
+    if (!asn1) out.function = find_route(*iface, path.substr(path_prefix(*iface).size()));
     route_call call{*this, m.inventory, req, out};
-    http::response r = *iface == interface::es9p ? m.handle_es9p(call) : m.handle_es2p(call);
+    http::response r = asn1                        ? handle_es9p_asn1(call)
+                       : *iface == interface::es9p ? m.handle_es9p(call)
+                                                   : m.handle_es2p(call);
     const auto took = std::chrono::steady_clock::now() - start;
     m.telemetry.observe(route_index(out.function), out.failure == nullptr, took);
     if (out.failure != nullptr && out.failure->has_codes())

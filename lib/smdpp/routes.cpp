@@ -3,9 +3,11 @@
 #include "routes.h"
 
 #include "openrsp/rsp/es9p.h"
+#include "openrsp/rsp/es9p_asn1.h"
 #include "openrsp/rsp/notifications.h"
 
 #include <type_traits>
+#include <variant>
 
 namespace openrsp::smdpp {
 
@@ -82,6 +84,57 @@ http::response cancel_session(route_call& c, const es9p::cancel_session_request&
     return json_response(200, es9p::success_header_only(normalize_tid(m.transaction_id)));
 }
 
+// The ES9+ ASN.1 binding (SGP.22 §6.6): the same procedures as the JSON rows above, answered with the DER
+// RemoteProfileProvisioningResponse; a refusal is the function's error alternative (asn1_failure).
+namespace asn1 = rsp::es9p::asn1;
+
+http::response asn1_answer(route_call& c, const es9p::initiate_authentication_request& m)
+{
+    auto r = c.self.initiate_authentication(m);
+    if (!r) return asn1_failure(c.out, asn1::function::initiate_authentication, r.error());
+    c.out.transaction_id = r->transaction_id;
+    return asn1_response(200, asn1::encode_response(*r));
+}
+
+http::response asn1_answer(route_call& c, const es9p::authenticate_client_request& m)
+{
+    c.out.transaction_id = normalize_tid(m.transaction_id);
+    auto r = c.self.authenticate_client(m);
+    if (!r) return asn1_failure(c.out, asn1::function::authenticate_client, r.error());
+    return asn1_response(200, asn1::encode_response(*r));
+}
+
+http::response asn1_answer(route_call& c, const es9p::get_bound_profile_package_request& m)
+{
+    c.out.transaction_id = normalize_tid(m.transaction_id);
+    auto r = c.self.get_bound_profile_package(m);
+    if (!r) return asn1_failure(c.out, asn1::function::get_bound_profile_package, r.error());
+    return asn1_response(200, asn1::encode_response(*r));
+}
+
+http::response asn1_answer(route_call& c, const es9p::handle_notification_request& m)
+{
+    // HandleNotification has no response type: success is HTTP 204 as in the JSON binding, a refusal an HTTP error
+    // status with the sentence (asn1_failure).
+    auto notification = read_pending_notification(m.pending_notification);
+    if (!notification) return asn1_failure(c.out, asn1::function::handle_notification, notification.error());
+    c.out.transaction_id = installation_result_tid(*notification);
+    auto r = c.self.handle_notification(m, *notification);
+    if (!r) return asn1_failure(c.out, asn1::function::handle_notification, r.error());
+    http::response ok_response;
+    ok_response.status = 204;
+    ok_response.headers = {{"X-Admin-Protocol", std::string(es9p::admin_protocol)}};
+    return ok_response;
+}
+
+http::response asn1_answer(route_call& c, const es9p::cancel_session_request& m)
+{
+    c.out.transaction_id = normalize_tid(m.transaction_id);
+    auto r = c.self.cancel_session(m);
+    if (!r) return asn1_failure(c.out, asn1::function::cancel_session, r.error());
+    return asn1_response(200, asn1::encode_cancel_session_ok());
+}
+
 // ES2+ (SGP.22 §5.3): the procedures are lib/smdpp/es2p/<function>.cpp, run for the operator the edge authenticated.
 template <class Request, auto procedure> http::response order(route_call& c, const Request& m)
 {
@@ -131,6 +184,11 @@ const route table[] = {
 };
 
 } // namespace
+
+http::response serve_asn1(route_call& call, const rsp::es9p::asn1::request& req)
+{
+    return std::visit([&call](const auto& m) { return asn1_answer(call, m); }, req);
+}
 
 std::string_view path_prefix(interface i)
 {
@@ -192,6 +250,25 @@ http::response text_response(int status, std::string body)
     r.headers = {{"Content-Type", "text/plain"}};
     r.body = std::move(body);
     return r;
+}
+
+http::response asn1_response(int status, bytes body)
+{
+    http::response r;
+    r.status = status;
+    r.headers = {{"Content-Type", std::string(rsp::es9p::asn1::content_type)},
+                 {"X-Admin-Protocol", std::string(es9p::admin_protocol)}};
+    r.body.assign(body.begin(), body.end());
+    return r;
+}
+
+http::response asn1_failure(call_outcome& out, rsp::es9p::asn1::function f, const error& e)
+{
+    out.failed(e);
+    if (auto der = rsp::es9p::asn1::encode_error(f, e)) return asn1_response(200, std::move(*der));
+    return text_response(rsp::es9p::asn1::http_status(e),
+                         "SGP.22 " + (e.has_codes() ? e.subject + "/" + e.reason : std::string("error")) + ": " +
+                             e.message + "\n");
 }
 
 http::response failure(call_outcome& out, const error& e)

@@ -5,6 +5,7 @@
 #include "service_impl.h"
 
 #include "openrsp/http/message.h"
+#include "openrsp/rsp/es9p_asn1.h"
 #include "openrsp/smdpp/es2p.h"
 
 #include <optional>
@@ -53,10 +54,25 @@ std::string_view route_label(const route* r);
 /// Every metrics label in route_index order, "other" last.
 std::vector<std::string> metrics_labels();
 
+/// \brief The ES9+ ASN.1 binding's edge (SGP.22 §6.6, `POST /gsma/rsp2/asn1`): method, Content-Type and
+/// X-Admin-Protocol, then the RemoteProfileProvisioningRequest decoded and run by serve_asn1(). Notes the function's
+/// row of the table (found by its SGP.22 name) in `out`, so /metrics and the request log count it as the JSON call.
+http::response handle_es9p_asn1(route_call& call);
+/// Runs the procedure of one decoded request (the same as the JSON row's) and answers with the DER
+/// RemoteProfileProvisioningResponse, HTTP 204 for handleNotification.
+http::response serve_asn1(route_call& call, const rsp::es9p::asn1::request& req);
+/// SGP.22 §6.5.1 / §6.6: a request's X-Admin-Protocol names a 2.x version; the error to answer otherwise.
+std::optional<error> check_admin_protocol(std::string_view value);
+
 // Answers shared by the edges and the route handlers.
 /// JSON body with `X-Admin-Protocol` (SGP.22 §6.5.1).
 http::response json_response(int status, std::string body);
 http::response text_response(int status, std::string body);
+/// A DER body, Content-Type application/x-gsma-rsp-asn1, with `X-Admin-Protocol` (SGP.22 §6.6).
+http::response asn1_response(int status, bytes body);
+/// The error alternative of `f`'s response for `e` (HTTP 200), or, where the function's type has none, an HTTP error
+/// status with the sentence as text (rsp::es9p::asn1::http_status); recorded in `out` as failure() does.
+http::response asn1_failure(call_outcome& out, rsp::es9p::asn1::function f, const error& e);
 /// functionExecutionStatus Failed with the error's subject/reason codes, HTTP 200; recorded in `out` for /metrics
 /// and the request log.
 http::response failure(call_outcome& out, const error& e);

@@ -17,6 +17,7 @@ struct download_args {
     card_args card;
     http_args http;
     std::string ac, qr_image, smdp, matching_id, confirmation_code, imei;
+    std::string binding = "json";
     int retries = 2;
     bool yes = false;
     bool json = false;
@@ -111,6 +112,8 @@ void download(const download_args& a)
     o.device.imei = a.imei;
     o.retries = a.retries;
     o.send_notification = !a.http.no_notify;
+    // The choices are checked by CLI11 (IsMember), so the name always parses.
+    o.binding = lpa::parse_es9p_binding(a.binding).value_or(lpa::es9p_binding::json);
     o.ask_confirmation_code = [&]() -> std::optional<std::string> {
         if (!a.confirmation_code.empty()) return a.confirmation_code;
         if (!interactive()) return std::nullopt;
@@ -159,7 +162,7 @@ void download(const download_args& a)
         if (!json) std::printf("%s\n", describe(*r->install_notification).c_str());
     }
     if (!a.http.no_notify) {
-        for (const auto& d : need(lpa::deliver_notifications(*c.es10, *http))) {
+        for (const auto& d : need(lpa::deliver_notifications(*c.es10, *http, {}, o.binding))) {
             notifications.push_back(to_json(d));
             if (!json) std::printf("%s\n", describe(d).c_str());
         }
@@ -194,6 +197,10 @@ void register_download(CLI::App* lpa)
     dl->add_option("--retries", d->retries, "Extra attempts of initiateAuthentication when the SM-DP+ does not answer")
         ->capture_default_str()
         ->check(CLI::Range(0, 10));
+    dl->add_option("--binding", d->binding,
+                   "ES9+ binding: json (SGP.22 6.5, /gsma/rsp2/es9plus/...) or asn1 (6.6, /gsma/rsp2/asn1, DER)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"json", "asn1"}));
     dl->add_flag("--yes,-y", d->yes, "Install without asking to confirm the profile");
     dl->callback([d] { run(d->json, [&] { download(*d); }); });
 }

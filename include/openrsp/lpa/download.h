@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace openrsp::lpa {
 
@@ -38,6 +39,13 @@ struct step_report {
     std::string detail;
 };
 
+/// How the LPA talks ES9+ to the SM-DP+: the JSON binding (SGP.22 §6.5, `/gsma/rsp2/es9plus/<function>`, what
+/// every SM-DP+ serves) or the ASN.1 binding (§6.6, `/gsma/rsp2/asn1`, DER bodies).
+enum class es9p_binding : std::uint8_t { json, asn1 };
+
+/// "json" / "asn1"; nullopt for anything else.
+std::optional<es9p_binding> parse_es9p_binding(std::string_view name);
+
 struct download_options {
     rsp::activation_code activation_code;
     /// DeviceInfo for AuthenticateServer (IMEI).
@@ -60,6 +68,8 @@ struct download_options {
     std::chrono::milliseconds retry_backoff{500};
     /// Send the installation notification at once and remove it from the eUICC when acknowledged.
     bool send_notification = true;
+    /// The ES9+ binding of every call of this download, its cancellation and its notification.
+    es9p_binding binding = es9p_binding::json;
 };
 
 /// One pending notification and what happened when the LPA tried to send it.
@@ -84,12 +94,14 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
 
 /// \brief Sends every pending notification to its address and removes the acknowledged ones.
 /// Returns how many were delivered.
-result<std::size_t> process_notifications(es10_client& euicc, http::client& http);
+result<std::size_t> process_notifications(es10_client& euicc, http::client& http,
+                                          es9p_binding binding = es9p_binding::json);
 
 /// \brief Same, reporting each notification: delivered (and removed from the eUICC) or why it stays pending.
 /// `only`: restrict to these sequence numbers (empty: all). Fails only if the eUICC cannot list them.
 result<std::vector<notification_delivery>> deliver_notifications(es10_client& euicc, http::client& http,
-                                                                 const std::vector<std::uint64_t>& only = {});
+                                                                 const std::vector<std::uint64_t>& only = {},
+                                                                 es9p_binding binding = es9p_binding::json);
 
 /// \brief A next step for a person, for an error from download_profile or the ES10 calls: what to do about an SGP.22
 /// subject/reason pair (e.g. 8.2.6/3.8: check the code or ask for a new one). Empty when there is nothing better to

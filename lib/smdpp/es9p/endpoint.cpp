@@ -22,6 +22,8 @@ bool is_json_content_type(std::string_view v)
     return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
 }
 
+} // namespace
+
 /// SGP.22 §6.5.1: requests carry `X-Admin-Protocol: gsma/rsp/v<x.y.z>`. Any 2.x is served (lpac sends v2.2.2, pySim
 /// v2.5.0; the JSON binding is the same); a missing header (1.3.2 / 2.2), a malformed one (2.1) or another major
 /// version (3.1) is refused before the body is looked at.
@@ -41,8 +43,6 @@ std::optional<error> check_admin_protocol(std::string_view v)
                           "protocol version " + std::string(version) + " is not supported; this SM-DP+ speaks 2.x");
     return std::nullopt;
 }
-
-} // namespace
 
 http::response service::impl::handle_es9p(route_call& c)
 {

@@ -84,6 +84,40 @@ TEST_F(cli, download_by_address_and_matching_id_then_notifications_are_delivered
     EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
 }
 
+TEST_F(cli, download_with_binding_asn1_talks_der_on_the_asn1_path_and_refusals_keep_their_codes)
+{
+    // SGP.22 §6.6: every ES9+ call of the download, and its notification, goes to /gsma/rsp2/asn1 in DER.
+    const auto ac = add("8949000000000000018");
+    const auto r =
+        lpa("download --json --yes --binding asn1 " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string()));
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    const auto j = r.object();
+    EXPECT_EQ(j["iccid"], "8949000000000000018");
+    EXPECT_EQ(j["notifications"][0]["delivered"], true);
+    EXPECT_EQ(state_of("8949000000000000018"), store::profile_state::installed);
+    const auto on_asn1 = requests("/gsma/rsp2/asn1");
+    ASSERT_EQ(on_asn1.size(), 4u);
+    for (const auto& req : on_asn1)
+        EXPECT_EQ(req.header("Content-Type"), "application/x-gsma-rsp-asn1");
+    EXPECT_TRUE(requests("initiateAuthentication").empty()) << "no JSON call";
+
+    // A refusal in the ASN.1 binding is an error INTEGER; the CLI gives the same codes and advice as over JSON.
+    add("8949000000000000026");
+    const auto refused = lpa("download --json --yes --binding asn1 " + card() + " " + ca() + " --smdp " + m_address +
+                             " --matching-id WRONG-CODE");
+    EXPECT_EQ(refused.code, 1) << refused.err;
+    const auto e = refused.object();
+    EXPECT_EQ(e["error"]["subject"], "8.2.6");
+    EXPECT_EQ(e["error"]["reason"], "3.8");
+    EXPECT_NE(e["error"]["message"].get<std::string>().find("matchingIdRefused(6)"), std::string::npos)
+        << e["error"]["message"];
+    EXPECT_TRUE(e["error"]["nextStep"].is_string());
+    EXPECT_EQ(state_of("8949000000000000026"), store::profile_state::released);
+
+    EXPECT_EQ(lpa("download --yes --binding xml " + card() + " " + ca() + " --ac " + shell_quote(ac.to_string())).code,
+              2);
+}
+
 TEST_F(cli, download_human_output_shows_metadata_progress_and_delivery)
 {
     const auto ac = add("8949000000000000018");
