@@ -3,6 +3,7 @@
 #include "service_impl.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace openrsp::smdpp {
 
@@ -61,6 +62,14 @@ result<crypto::certificate> service::impl::parse_certificate(byte_view der)
     return cert;
 }
 
+// The order of the checks (SGP.22 §5.6.3 ES9+.AuthenticateClient, as SGP.23 §4.3.14.2.2 tests it: sequences #1/#2
+// for CERT.EUM, #3/#4 for CERT.EUICC, #7 for an unknown CI): the EUM before the eUICC, as the chain is walked.
+// For each certificate every verification fault (signature, missing authority key identifier, missing
+// certificate policy, EID outside the EUM's range) is "Verification failed" (6.1) and is reported before
+// "Expired" (6.3): a certificate that does not verify vouches for nothing, its validity period included. Expiry
+// is checked on its own, on every call, after the cached verification: an EUM verified while it was valid is
+// still refused as expired (8.1.2 / 6.3) once it is not. An EUM naming no CI we know is 8.11.1 / 3.9; one naming no
+// CI at all (no authority key identifier) lacks a required field: 8.1.2 / 6.1.
 result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_der, byte_view eum_der, byte_view ci_pkid)
 {
     std::optional<crypto::certificate> eum;
@@ -74,6 +83,8 @@ result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_de
         if (!parsed) return fail("8.1.2", "6.1", "the EUM certificate cannot be parsed");
         eum = std::move(*parsed);
     }
+    if (eum->authority_key_id().empty())
+        return fail("8.1.2", "6.1", "the EUM certificate has no authority key identifier");
     const crypto::certificate* ci = find_ci(eum->authority_key_id());
     if (ci == nullptr || (!ci_pkid.empty() && !std::equal(ci_pkid.begin(), ci_pkid.end(), ci->subject_key_id().begin(),
                                                           ci->subject_key_id().end())))
@@ -86,17 +97,21 @@ result<crypto::certificate> service::impl::verify_euicc_chain(byte_view euicc_de
     }
     if (!verified) {
         // Verified outside the lock: other downloads keep going while a new EUM is checked.
-        auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum);
+        auto c = crypto::verify_rsp_chain(*eum, nullptr, *ci, crypto::rsp_oid::eum, false);
         if (!c) return chain_failure(c, "8.1.2");
         std::lock_guard lock(cert_cache_mutex);
         if (verified_eums.size() >= 1024) verified_eums.clear();
         verified_eums.emplace(eum->der(), *eum);
     }
+    const auto now = std::chrono::system_clock::now();
+    if (!eum->valid_at(now)) return fail("8.1.2", "6.3", "the EUM certificate is expired or not yet valid");
+    if (!ci->valid_at(now)) return fail("8.1.2", "6.3", "the CI certificate is expired or not yet valid");
     auto euicc = parse_certificate(euicc_der);
     if (!euicc) return fail("8.1.3", "6.1", "the eUICC certificate cannot be parsed");
     // The eUICC link, its policy and its EID against the EUM's permitted range; the EUM is already trusted.
-    auto c = crypto::verify_rsp_chain(*euicc, nullptr, *eum, crypto::rsp_oid::euicc);
+    auto c = crypto::verify_rsp_chain(*euicc, nullptr, *eum, crypto::rsp_oid::euicc, false);
     if (!c) return chain_failure(c, "8.1.3");
+    if (!euicc->valid_at(now)) return fail("8.1.3", "6.3", "the eUICC certificate is expired or not yet valid");
     // Revocation is looked up on every call, not cached with the EUM: a list may name an EUM verified before.
     OPENRSP_TRY_VOID(check_revocation(*euicc, *eum));
     return std::move(*euicc);

@@ -81,7 +81,8 @@ http::response cancel_session(route_call& c, const es9p::cancel_session_request&
     c.out.transaction_id = normalize_tid(m.transaction_id);
     auto r = c.self.cancel_session(m);
     if (!r) return failure(c.out, r.error());
-    return json_response(200, es9p::success_header_only(normalize_tid(m.transaction_id)));
+    // SGP.22 §5.6.5 defines no output data for CancelSession: the header alone (strict clients refuse more).
+    return json_response(200, es9p::success_header_only());
 }
 
 // The ES9+ ASN.1 binding (SGP.22 §6.6): the same procedures as the JSON rows above, answered with the DER

@@ -77,7 +77,8 @@ std::string to_json(const cancel_session_request& m);
 std::string to_json(const initiate_authentication_response& m);
 std::string to_json(const authenticate_client_response& m);
 std::string to_json(const get_bound_profile_package_response& m);
-/// A response with only the header (cancelSession), optionally echoing the transactionId.
+/// A response with only the header (cancelSession, ES2+ functions without output data); a transactionId is added
+/// only when given (SGP.22 §5.6.5 gives cancelSession none).
 std::string success_header_only(std::string_view transaction_id = {});
 /// A failed response: status "Failed" with statusCodeData {subjectCode, reasonCode, message}.
 std::string failure_json(const error& e);

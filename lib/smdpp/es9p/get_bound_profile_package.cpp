@@ -15,6 +15,14 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
 {
     auto& m = *m_impl;
     const std::string tid_hex = normalize_tid(req.transaction_id);
+    // The one answer for an order locked by wrong confirmation codes (SGP.22 §5.6.2, 8.2.7 / 6.4 "maximum number
+    // of retries exceeded"). The session that hit the limit ends with it, so its transactionId is unknown
+    // afterwards (8.10.1 / 3.9 like any other); a request that read the session before it ended gets this same
+    // answer whatever code it carries: after the lock no answer may tell a right code from a wrong one.
+    auto confirmation_locked = [&m, &tid_hex]() -> unexpected {
+        (void)m.inventory.delete_session(tid_hex);
+        return fail("8.2.7", "6.4", "too many wrong confirmation codes; the order is locked");
+    };
     auto session = m.load_session(tid_hex);
     if (!session) return session.take_error();
     if (session->at != rsp_session::stage::authenticated)
@@ -56,6 +64,7 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
         return fail("8.8", "4.2", "the profile is sealed under a key-encryption key this SM-DP+ was not given");
 
     if (session->cc_required) {
+        if ((*profile)->cc_attempts >= m.cfg.max_confirmation_code_attempts) return confirmation_locked();
         const auto& hash_cc = signed2.hash_cc;
         if (!hash_cc) return fail("8.2.7", "2.2", "a confirmation code is required for this profile");
         // Stored is SHA-256(CC); the eUICC sends SHA-256(SHA-256(CC) || transactionId) (SGP.22 §3.1.3.1).
@@ -71,13 +80,12 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
             auto n = m.inventory.record_confirmation_failure(session->iccid, tid_hex, limit, locked, &event);
             if (!n) return fail("8.8", "4.2", n.error().message);
             // 0: the session no longer holds a Released profile (locked meanwhile): the order is spent either way.
-            // The session itself stays, so the LPA's cancelSession still finds it.
             if (*n == 0 || *n >= limit) {
                 if (*n != 0) {
                     ++m.failures;
                     m.progress_queued();
                 }
-                return fail("8.2.7", "6.4", "the confirmation code is wrong, and that was the last attempt");
+                return confirmation_locked();
             }
             return fail("8.2.7", "3.8", "the confirmation code is wrong");
         }
@@ -91,7 +99,15 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     auto event = m.progress_event(session->iccid, notification_point::bpp_download, tid_hex);
     auto moved = m.inventory.deliver(session->iccid, tid_hex, session->eid, session->euicc_certificate, &event);
     if (!moved) return fail("8.8", "4.2", moved.error().message);
-    if (!*moved) return fail("8.2", "3.7", "the profile is no longer available for this session");
+    if (!*moved) {
+        // A right code racing the request that locked the order must not learn that it was right.
+        if (session->cc_required) {
+            auto now = m.inventory.find_by_iccid(session->iccid);
+            if (now && *now && (*now)->cc_attempts >= m.cfg.max_confirmation_code_attempts)
+                return confirmation_locked();
+        }
+        return fail("8.2", "3.7", "the profile is no longer available for this session");
+    }
     m.progress_queued();
 
     session->at = rsp_session::stage::bpp_delivered;

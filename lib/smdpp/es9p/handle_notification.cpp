@@ -92,7 +92,10 @@ result<void> service::impl::other_notification(const rsp::es9p::handle_notificat
     // euiccNotificationSignature covers tbsOtherNotification as received (SGP.22 §5.7.10).
     if (!crypto::ecdsa_verify(cert->public_key(), meta.raw, other.euicc_notification_signature))
         return fail("8.1", "6.1", "the notification's signature does not verify");
-    if (meta.iccid.empty()) return fail("1.3.1", "2.2", "the notification names no operation or profile");
+    // iccid is OPTIONAL in NotificationMetadata (SGP.22 §5.7.9): a valid, signed notification without it is
+    // acknowledged like one naming a profile we do not hold (Executed-Success, nothing changes), so the LPA can
+    // remove it from the eUICC (§3.5).
+    if (meta.iccid.empty()) return ok();
     const std::string iccid = meta.iccid_digits();
     auto profile = inventory.find_by_iccid(iccid);
     if (!profile) return fail("8.8", "4.2", profile.error().message);
