@@ -76,6 +76,11 @@ bool is_valid_smdp_address(std::string_view address)
     return label_len > 0 && host.back() != '-';
 }
 
+bool is_matching_id_char(char c)
+{
+    return c > ' ' && c < 0x7f && c != '$';
+}
+
 result<activation_code> parse_activation_code(std::string_view text)
 {
     // Scanners and copy-paste add surrounding whitespace; nothing inside a code is whitespace.
@@ -102,9 +107,9 @@ result<activation_code> parse_activation_code(std::string_view text)
 
     if (fields[2].empty()) return fail("the activation code's matching ID is empty");
     for (char c : fields[2]) {
-        if (!is_label_char(c))
+        if (!is_matching_id_char(c))
             return fail("the activation code's matching ID contains '" + std::string(1, c) +
-                        "'; only letters, digits and '-' are allowed");
+                        "'; only visible characters other than '$' are allowed");
     }
     ac.matching_id = std::string(fields[2]);
 

@@ -49,6 +49,7 @@ public:
     template <class T> args& optional_text(const std::optional<T>& v) { return v ? text(*v) : null(); }
     args& optional_blob(const std::optional<bytes>& v) { return v ? blob(*v) : null(); }
     args& optional_flag(const std::optional<bool>& v) { return v ? flag(*v) : null(); }
+    args& optional_int64(const std::optional<std::int64_t>& v) { return v ? int64(*v) : null(); }
 
     [[nodiscard]] std::size_t size() const { return m_n; }
     [[nodiscard]] const arg& operator[](std::size_t i) const { return m_args[i]; }

@@ -82,6 +82,12 @@ CREATE INDEX progress_callbacks_due ON progress_callbacks(state, next_attempt_at
 ALTER TABLE operators ADD COLUMN client_cert_sha256 bytea;
 CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
 )sql",
+    // v7 (issue 11): when an ES2+ order expires (SGP.22 §5.6.2, 8.8.5 / 4.10; 0: never), and the EID index the
+    // Default SM-DP+ lookup (SGP.22 §3.1.2, an order found by the eUICC's EID) reads. Self-contained.
+    R"sql(
+ALTER TABLE profiles ADD COLUMN order_expires_at bigint NOT NULL DEFAULT 0;
+CREATE INDEX profiles_eid ON profiles(eid);
+)sql",
 };
 
 } // namespace openrsp::store::pg_schema

@@ -38,6 +38,11 @@ constexpr std::array<pg_statement, stmt_count> pg_statements{{
      "tttttbbbttti"},
     {stmt::find_by_matching_id, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE matching_id=$1", "t"},
     {stmt::find_by_iccid, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE iccid=$1", "t"},
+    {stmt::find_pending_order_for_eid,
+     "SELECT " OPENRSP_STORE_PROFILE_COLUMNS
+     " FROM profiles WHERE eid=$1 AND eid<>'' AND state IN ('released','error') "
+     "ORDER BY CASE state WHEN 'released' THEN 0 ELSE 1 END, updated_at, iccid COLLATE \"C\" LIMIT 1",
+     "t"},
     {stmt::list_profiles, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles ORDER BY iccid COLLATE \"C\"", ""},
     {stmt::list_to_reseal,
      "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE kek_id<>$1 ORDER BY iccid COLLATE \"C\" LIMIT $2",
@@ -90,7 +95,8 @@ constexpr std::array<pg_statement, stmt_count> pg_statements{{
      "session_tid=CASE WHEN allow_redownload=1 THEN '' ELSE session_tid END, "
      "session_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE session_expires_at END, "
      "download_attempts=CASE WHEN allow_redownload=1 THEN 0 ELSE download_attempts END, "
-     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_PG_NOW
+     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, "
+     "order_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE order_expires_at END, updated_at=" OPENRSP_PG_NOW
      " WHERE iccid=$1 AND state IN ('downloaded','installed','enabled','disabled') RETURNING state",
      "t"},
     // ---- Orders (ES2+) ----
@@ -105,9 +111,10 @@ constexpr std::array<pg_statement, stmt_count> pg_statements{{
      "cc_attempts=CASE WHEN $6=1 THEN 0 ELSE cc_attempts END, "
      "download_attempts=CASE WHEN $6=1 THEN 0 ELSE download_attempts END, "
      "last_error=CASE WHEN $6=1 THEN '' ELSE last_error END, "
-     "allow_redownload=CASE WHEN $6=1 THEN 0 ELSE coalesce($10, allow_redownload) END, updated_at=" OPENRSP_PG_NOW
+     "allow_redownload=CASE WHEN $6=1 THEN 0 ELSE coalesce($10, allow_redownload) END, "
+     "order_expires_at=CASE WHEN $6=1 THEN 0 ELSE coalesce($11, order_expires_at) END, updated_at=" OPENRSP_PG_NOW
      " WHERE iccid=$7 AND operator_id=$8 AND state=$9",
-     "tttbiittti"},
+     "tttbiitttii"},
     // SKIP LOCKED: a node racing another for the same type takes the next free profile instead of waiting
     // for the other's row and then finding it gone.
     {stmt::allocate_by_type,

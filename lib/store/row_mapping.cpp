@@ -24,6 +24,7 @@ inventory_profile read_profile(const row& r)
     p.last_error = r.text(16);
     p.kek_id = r.text(17);
     p.allow_redownload = r.int64(18) != 0;
+    p.order_expires_at = r.int64(19);
     return p;
 }
 

@@ -11,7 +11,7 @@
 #define OPENRSP_STORE_PROFILE_COLUMNS                                                                                  \
     "iccid, matching_id, state, eid, description, upp, metadata, cc_hash, session_tid, session_expires_at, "           \
     "euicc_certificate, updated_at, operator_id, profile_type, cc_attempts, download_attempts, last_error, kek_id, "   \
-    "allow_redownload"
+    "allow_redownload, order_expires_at"
 /// The columns add_profile and the bulk import write, in bind_profile's order (12 parameters).
 #define OPENRSP_STORE_INSERT_PROFILE_INTO                                                                              \
     "INSERT INTO profiles(iccid, matching_id, state, eid, description, upp, metadata, cc_hash, operator_id, "          \

@@ -67,6 +67,11 @@ result<std::optional<inventory_profile>> shared_inventory::find_by_iccid(std::st
     return find_one(stmt::find_by_iccid, iccid);
 }
 
+result<std::optional<inventory_profile>> shared_inventory::find_pending_order_for_eid(std::string_view eid)
+{
+    return find_one(stmt::find_pending_order_for_eid, eid);
+}
+
 result<std::vector<inventory_profile>> shared_inventory::list_profiles()
 {
     std::vector<inventory_profile> out;
@@ -249,7 +254,7 @@ result<order_outcome> shared_inventory::update_order(std::string_view iccid, std
     args a;
     a.text(to_string(c.to)).optional_text(c.eid).optional_text(c.matching_id).optional_blob(c.confirmation_code_hash);
     a.flag(c.confirmation_code_hash.has_value()).flag(c.reset).text(iccid).text(operator_id).text(to_string(from));
-    a.optional_flag(c.allow_redownload);
+    a.optional_flag(c.allow_redownload).optional_int64(c.expires_at);
     auto r = run(stmt::update_order, a);
     if (!r) return r.take_error();
     return order_result(*r);

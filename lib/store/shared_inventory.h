@@ -27,6 +27,7 @@ public:
     result<void> add_profile(const inventory_profile& p) override;
     result<std::optional<inventory_profile>> find_by_matching_id(std::string_view matching_id) override;
     result<std::optional<inventory_profile>> find_by_iccid(std::string_view iccid) override;
+    result<std::optional<inventory_profile>> find_pending_order_for_eid(std::string_view eid) override;
     result<std::vector<inventory_profile>> list_profiles() override;
 
     result<bool> reserve_for_session(std::string_view iccid, std::string_view tid, std::string_view eid,

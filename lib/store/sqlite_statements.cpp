@@ -26,6 +26,10 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
     {stmt::import_profile, OPENRSP_STORE_INSERT_PROFILE_INTO "VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"},
     {stmt::find_by_matching_id, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE matching_id=?"},
     {stmt::find_by_iccid, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE iccid=?"},
+    {stmt::find_pending_order_for_eid,
+     "SELECT " OPENRSP_STORE_PROFILE_COLUMNS
+     " FROM profiles WHERE eid=?1 AND eid<>'' AND state IN ('released','error') "
+     "ORDER BY CASE state WHEN 'released' THEN 0 ELSE 1 END, updated_at, iccid LIMIT 1"},
     {stmt::list_profiles, "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles ORDER BY iccid"},
     {stmt::list_to_reseal,
      "SELECT " OPENRSP_STORE_PROFILE_COLUMNS " FROM profiles WHERE kek_id<>? ORDER BY iccid LIMIT ?"},
@@ -62,7 +66,8 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
      "session_tid=CASE WHEN allow_redownload=1 THEN '' ELSE session_tid END, "
      "session_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE session_expires_at END, "
      "download_attempts=CASE WHEN allow_redownload=1 THEN 0 ELSE download_attempts END, "
-     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, updated_at=" OPENRSP_SQLITE_NOW
+     "last_error=CASE WHEN allow_redownload=1 THEN '' ELSE last_error END, "
+     "order_expires_at=CASE WHEN allow_redownload=1 THEN 0 ELSE order_expires_at END, updated_at=" OPENRSP_SQLITE_NOW
      " WHERE iccid=? AND state IN ('downloaded','installed','enabled','disabled') RETURNING state"},
     // ---- Orders (ES2+) ----
     // NULL parameters keep a column; ?6=1 (reset) returns the profile to a blank inventory entry.
@@ -76,6 +81,7 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
                          "download_attempts=CASE WHEN ?6=1 THEN 0 ELSE download_attempts END, "
                          "last_error=CASE WHEN ?6=1 THEN '' ELSE last_error END, "
                          "allow_redownload=CASE WHEN ?6=1 THEN 0 ELSE coalesce(?10, allow_redownload) END, "
+                         "order_expires_at=CASE WHEN ?6=1 THEN 0 ELSE coalesce(?11, order_expires_at) END, "
                          "updated_at=" OPENRSP_SQLITE_NOW " WHERE iccid=?7 AND operator_id=?8 AND state=?9"},
     // One statement under SQLite's write lock: the sub-select and the update see the same row.
     {stmt::allocate_by_type, "UPDATE profiles SET state=?1, eid=?2, updated_at=" OPENRSP_SQLITE_NOW

@@ -13,13 +13,14 @@ namespace openrsp::store {
 
 enum class stmt : std::size_t {
     // Profiles
-    insert_profile,      ///< add_profile; a uniqueness clash is an outcome (ICCID or matching ID taken)
-    import_profile,      ///< the same insert, skipping any uniqueness clash (bulk import decides what it was)
-    find_by_matching_id, ///< one profile row
-    find_by_iccid,       ///< one profile row
-    list_profiles,       ///< every profile row by ICCID (bytewise order)
-    list_to_reseal,      ///< profile rows not sealed under the given key
-    reseal_profile,      ///< writes re-sealed secrets, guarded by the old key id
+    insert_profile,             ///< add_profile; a uniqueness clash is an outcome (ICCID or matching ID taken)
+    import_profile,             ///< the same insert, skipping any uniqueness clash (bulk import decides what it was)
+    find_by_matching_id,        ///< one profile row
+    find_by_iccid,              ///< one profile row
+    find_pending_order_for_eid, ///< one profile row: the Default SM-DP+ order of an EID
+    list_profiles,              ///< every profile row by ICCID (bytewise order)
+    list_to_reseal,             ///< profile rows not sealed under the given key
+    reseal_profile,             ///< writes re-sealed secrets, guarded by the old key id
     count_by_state,
     gauges, ///< profiles by state, live sessions by stage, callbacks by state
     // Download (ES9+) state changes, each one guarded UPDATE
@@ -83,6 +84,7 @@ inline constexpr std::array<statement_info, stmt_count> statement_infos{{
     {stmt::import_profile, "import_profile", "import profile", false, event_rule::none},
     {stmt::find_by_matching_id, "find_by_matching_id", "read profile", false, event_rule::none},
     {stmt::find_by_iccid, "find_by_iccid", "read profile", false, event_rule::none},
+    {stmt::find_pending_order_for_eid, "find_pending_order_for_eid", "read profile", false, event_rule::none},
     {stmt::list_profiles, "list_profiles", "list profiles", false, event_rule::none},
     {stmt::list_to_reseal, "list_to_reseal", "list profiles to re-seal", false, event_rule::none},
     {stmt::reseal_profile, "reseal_profile", "re-seal profile", false, event_rule::none},

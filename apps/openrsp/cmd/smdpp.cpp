@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <thread>
 
 namespace openrsp::cli {
@@ -31,6 +32,7 @@ struct serve_args {
     unsigned session_ttl = 300;
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
+    unsigned order_ttl = 0; ///< --order-ttl: seconds a new ES2+ order lives (0: no expiry)
     std::string callback_ca;
     std::string kek;
     std::vector<std::string> old_keks;
@@ -88,6 +90,8 @@ void serve(const serve_args& a, const CLI::App& cmd)
     }
     auto inventory = must(store::open_inventory(a.db, kek_ring(a.kek, a.old_keks)));
     must(inventory->set_setting("smdp_address", a.address));
+    // `smdpp order download` on the shell gives its orders the same default lifetime (smdpp_orders.cpp).
+    must(inventory->set_setting("default_order_ttl", std::to_string(a.order_ttl)));
     auto creds = must(smdpp::load_credentials(a.pki_dirs));
     for (const auto& f : a.crls)
         must(smdpp::load_crl(creds, f));
@@ -108,6 +112,7 @@ void serve(const serve_args& a, const CLI::App& cmd)
     cfg.session_ttl = std::chrono::seconds(a.session_ttl);
     cfg.max_confirmation_code_attempts = a.max_cc_attempts;
     cfg.max_download_attempts = a.max_download_attempts;
+    cfg.default_order_ttl = std::chrono::seconds(a.order_ttl);
     // ES2+ progress callbacks queued by this node (or by one that stopped before sending them) go out from here.
     smdpp::progress_sender_config pc;
     pc.requester_id = a.address;
@@ -173,17 +178,35 @@ void add_profile(const add_args& a)
     }
 }
 
+/// An order past its expiry that no eUICC has yet: authenticateClient refuses it (8.8.5 / 4.10).
+bool expired(const store::inventory_profile& p, std::int64_t now)
+{
+    const bool waiting = p.state == store::profile_state::allocated || p.state == store::profile_state::linked ||
+                         p.state == store::profile_state::confirmed || p.state == store::profile_state::released ||
+                         p.state == store::profile_state::error;
+    return waiting && p.order_expires_at != 0 && p.order_expires_at <= now;
+}
+
 void list(const std::string& db, bool json)
 {
     auto inventory = must(store::open_inventory(db));
     const auto profiles = must(inventory->list_profiles());
+    const std::int64_t now = ::time(nullptr);
     if (json) {
         auto out = nlohmann::json::array();
         for (const auto& p : profiles)
-            out.push_back({{"iccid", p.iccid}, {"state", store::to_string(p.state)}, {"matchingId", p.matching_id},
-                           {"eid", p.eid}, {"operator", p.operator_id}, {"profileType", p.profile_type},
-                           {"downloadAttempts", p.download_attempts}, {"confirmationCodeFailures", p.cc_attempts},
-                           {"lastError", p.last_error}, {"allowRedownload", p.allow_redownload}});
+            out.push_back({{"iccid", p.iccid},
+                           {"state", store::to_string(p.state)},
+                           {"matchingId", p.matching_id},
+                           {"eid", p.eid},
+                           {"operator", p.operator_id},
+                           {"profileType", p.profile_type},
+                           {"downloadAttempts", p.download_attempts},
+                           {"confirmationCodeFailures", p.cc_attempts},
+                           {"lastError", p.last_error},
+                           {"allowRedownload", p.allow_redownload},
+                           {"expiresAt", p.order_expires_at ? nlohmann::json(p.order_expires_at) : nlohmann::json()},
+                           {"expired", expired(p, now)}});
         std::printf("%s\n", out.dump().c_str());
         return;
     }
@@ -191,6 +214,7 @@ void list(const std::string& db, bool json)
         std::printf("%s  %-11s  %-19s  %-32s  %s", p.iccid.c_str(), std::string(store::to_string(p.state)).c_str(),
                     p.matching_id.empty() ? "-" : p.matching_id.c_str(), p.eid.empty() ? "-" : p.eid.c_str(),
                     p.operator_id.empty() ? "-" : p.operator_id.c_str());
+        if (expired(p, now)) std::printf("  order expired");
         if (!p.last_error.empty()) std::printf("  last error: %s", p.last_error.c_str());
         std::printf("\n");
     }
@@ -257,6 +281,12 @@ void register_smdpp(CLI::App& app)
                      "Bound Profile Packages an order may deliver (retries after failed installs)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 100u));
+    serve_cmd
+        ->add_option("--order-ttl", s->order_ttl,
+                     "Seconds an ES2+ order lives when DownloadOrder names no expiryTimestamp; an expired order is "
+                     "refused at download (8.8.5/4.10) until cancelled (0 = orders do not expire)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 315360000u));
     serve_cmd
         ->add_option("--callback-ca", s->callback_ca,
                      "PEM trust anchors for operators' HTTPS callback URLs (default: the system's)")

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace openrsp::cli {
@@ -26,6 +27,7 @@ struct order_args {
     bool json = false;
     bool allow_redownload = false; ///< --allow-redownload
     bool deny_redownload = false;  ///< --deny-redownload (order redownload)
+    unsigned expires_in = 0;       ///< --expires-in SECONDS (0: the serving SM-DP+'s default)
 };
 
 std::optional<std::string> given(const std::string& v)
@@ -61,9 +63,18 @@ void checked(result<void> r, bool json)
 
 es2p::order_context context(store::inventory& inv, const order_args& a)
 {
-    if (!a.address.empty()) return es2p::order_context{a.operator_id, a.address};
-    auto address = must(inv.get_setting("smdp_address"));
-    return es2p::order_context{a.operator_id, address.value_or("")};
+    es2p::order_context ctx{a.operator_id, a.address, ::time(nullptr), 0};
+    if (ctx.smdp_address.empty()) ctx.smdp_address = must(inv.get_setting("smdp_address")).value_or("");
+    // The default order lifetime `smdpp serve --order-ttl` was last started with.
+    const std::string ttl = must(inv.get_setting("default_order_ttl")).value_or("0");
+    ctx.default_order_ttl = std::strtoll(ttl.c_str(), nullptr, 10);
+    return ctx;
+}
+
+std::optional<std::int64_t> expiry(const order_args& a)
+{
+    if (a.expires_in == 0) return std::nullopt;
+    return static_cast<std::int64_t>(::time(nullptr)) + a.expires_in;
 }
 
 void print(const nlohmann::json& j, bool json, const std::string& text)
@@ -83,6 +94,7 @@ void download(const order_args& a)
     r.eid = given(a.eid);
     r.profile_type = given(a.profile_type);
     if (a.allow_redownload) r.allow_redownload = true;
+    r.expiry = expiry(a);
     if (!r.iccid && !r.profile_type) die("give --iccid or --profile-type");
     auto out = checked(es2p::download_order(*inv, context(*inv, a), r), a.json);
     print({{"ok", true}, {"iccid", out.iccid}}, a.json,
@@ -103,6 +115,7 @@ void confirm(const order_args& a)
     r.confirmation_code = given(a.confirmation_code);
     r.release_flag = a.release;
     if (a.allow_redownload) r.allow_redownload = true;
+    r.expiry = expiry(a);
     auto out = checked(es2p::confirm_order(*inv, ctx, r), a.json);
     rsp::activation_code ac;
     ac.smdp_address = out.smdp_address;
@@ -114,7 +127,14 @@ void confirm(const order_args& a)
                      {"activationCode", ac.to_string()},
                      {"released", a.release}};
     if (out.eid) j["eid"] = *out.eid;
-    print(j, a.json, ac.to_string() + (a.release ? "" : "   (confirmed; release it with `smdpp order release`)"));
+    // An order bound to an EID is also that eUICC's Default SM-DP+ order (SGP.22 §3.1.2): `lpa download` with no
+    // activation code finds it.
+    if (out.eid) j["defaultSmdp"] = true;
+    print(j, a.json,
+          ac.to_string() + (a.release ? "" : "   (confirmed; release it with `smdpp order release`)") +
+              (out.eid && !a.json ? "\n(the eUICC " + *out.eid + " may also download it without this code, from " +
+                                        out.smdp_address + " as its default SM-DP+)"
+                                  : ""));
 }
 
 void cancel(const order_args& a)
@@ -244,6 +264,8 @@ void register_smdpp_orders(CLI::App& smdpp)
     d->add_flag("--allow-redownload", a->allow_redownload,
                 "After the eUICC deletes the profile, let the same EID download it again (default: the deletion "
                 "ends the order)");
+    d->add_option("--expires-in", a->expires_in,
+                  "The order expires after this many seconds (default: `smdpp serve --order-ttl`, else never)");
     d->callback([a] { download(*a); });
 
     auto* c = order_command(*order, "confirm", "ConfirmOrder: -> Confirmed, or Released with --release", a);
@@ -252,7 +274,10 @@ void register_smdpp_orders(CLI::App& smdpp)
     c->add_option("--matching-id", a->matching_id, "Matching ID (default: a random one)");
     c->add_option("--confirmation-code", a->confirmation_code, "Require this confirmation code at download");
     c->add_option("--address", a->address, "SM-DP+ address for the activation code (default: the serving one)");
-    c->add_flag("--release", a->release, "Release for download at once (releaseFlag)");
+    c->add_flag("--release", a->release,
+                "Release for download at once (releaseFlag); with --eid and no --matching-id the eUICC may also "
+                "download it from its default SM-DP+ without an activation code");
+    c->add_option("--expires-in", a->expires_in, "Set the order to expire after this many seconds");
     c->add_flag("--allow-redownload", a->allow_redownload,
                 "After the eUICC deletes the profile, let the same EID download it again");
     c->callback([a] { confirm(*a); });

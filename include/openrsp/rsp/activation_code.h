@@ -29,6 +29,11 @@ result<activation_code> parse_activation_code(std::string_view text);
 
 /// \brief True for a host[:port] made of DNS labels (letters, digits, hyphens) and an optional decimal port.
 bool is_valid_smdp_address(std::string_view address);
+
+/// \brief A character a matching ID may hold: what travels in an activation code (SGP.22 §4.1) and in ctxParams1's
+/// UTF8String, i.e. visible ASCII but the '$' separator (operators and SGP.23 fixtures use letters of either case,
+/// digits, '-' and '_'); never whitespace or control characters.
+bool is_matching_id_char(char c);
 /// \brief Host part of host[:port].
 std::string_view address_host(std::string_view address);
 

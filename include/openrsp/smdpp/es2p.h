@@ -34,6 +34,9 @@ struct download_order_request {
     /// OpenRSP extension "allowRedownload": after the eUICC deletes the profile, the same EID may download it again
     /// (default: no, the order ends with the deletion).
     std::optional<bool> allow_redownload{};
+    /// OpenRSP extension "expiryTimestamp" (W3C date-time, UTC, e.g. "2030-01-31T12:00:00Z"): when the order
+    /// expires (seconds since the epoch here). Absent: now + the SM-DP+'s default order lifetime, if it has one.
+    std::optional<std::int64_t> expiry{};
 };
 struct download_order_response {
     std::string iccid;
@@ -51,6 +54,7 @@ struct confirm_order_request {
     std::optional<std::string> smds_address; ///< accepted; this SM-DP+ registers no SM-DS events (no ES12)
     bool release_flag = false;
     std::optional<bool> allow_redownload{}; ///< OpenRSP extension "allowRedownload", as in DownloadOrder
+    std::optional<std::int64_t> expiry{};   ///< OpenRSP extension "expiryTimestamp", as in DownloadOrder (replaces it)
 };
 struct confirm_order_response {
     std::optional<std::string> eid;
@@ -98,6 +102,8 @@ result<confirm_order_response> parse_confirm_order_response(std::string_view jso
 struct order_context {
     std::string operator_id;
     std::string smdp_address;
+    std::int64_t now = 0;               ///< seconds since the epoch, for order expiry
+    std::int64_t default_order_ttl = 0; ///< seconds a new order lives when it names no expiry (0: forever)
 };
 
 /// Available -> Allocated (no EID) or Linked (EID). Unknown or foreign ICCID: 8.2.1 / 3.9; not Available:
@@ -105,11 +111,15 @@ struct order_context {
 result<download_order_response> download_order(store::inventory& inventory, const order_context& ctx,
                                                const download_order_request& req);
 /// Allocated or Linked -> Confirmed (releaseFlag false) or Released. Wrong state: 8.2 / 3.5; EID other than the
-/// linked one: 8.1.1 / 3.10; matching ID in use: 8.2.6 / 3.3.
+/// linked one: 8.1.1 / 3.10; matching ID in use: 8.2.6 / 3.3; a matching ID that cannot travel in an activation
+/// code: 8.2.6 / 2.1; an smdsAddress that is not a host name: 8.9 / 5.1; the SM-DS use case without any EID:
+/// 8.1.1 / 2.2. Without a matching ID one is generated; an order with an EID is also the Default SM-DP+ order of
+/// that eUICC (downloadable with an empty matching ID, SGP.22 §3.1.2).
 result<confirm_order_response> confirm_order(store::inventory& inventory, const order_context& ctx,
                                              const confirm_order_request& req);
 /// Allocated, Linked, Confirmed, Released or Error -> Available (cleared) or Unavailable. Downloaded,
-/// installed or later: 8.2 / 3.5. An EID or matching ID other than the order's: 8.1.1 / 3.10, 8.2.6 / 3.10.
+/// installed or later: 8.2 / 3.5. An EID or matching ID other than the order's: 8.1.1 / 3.10, 8.2.6 / 3.10; no EID
+/// for an order linked to one: 8.1.1 / 2.2.
 result<void> cancel_order(store::inventory& inventory, const order_context& ctx, const cancel_order_request& req);
 /// Confirmed -> Released; other states 8.2 / 3.5.
 result<void> release_profile(store::inventory& inventory, const order_context& ctx, const release_profile_request& req);

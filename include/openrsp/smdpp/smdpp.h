@@ -79,6 +79,9 @@ struct config {
     std::int64_t max_confirmation_code_attempts = 3;
     /// Bound Profile Packages an order may deliver (retries after failed installs); then 8.8.5 / 6.4.
     std::int64_t max_download_attempts = 3;
+    /// How long an ES2+ order lives when DownloadOrder names no expiry; an expired order is refused at
+    /// authenticateClient (8.8.5 / 4.10, SGP.22 §5.6.2). 0: orders do not expire unless they say so.
+    std::chrono::seconds default_order_ttl{0};
     /// Clock in seconds since the epoch (tests move it to expire sessions).
     std::function<std::int64_t()> now;
     /// Called after a state change queued an ES2+ progress callback (wakes the progress_sender); may be empty.

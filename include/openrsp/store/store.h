@@ -48,6 +48,9 @@ struct inventory_profile {
     bool secrets_sealed = false;
     /// The order may be downloaded again after the eUICC deleted the profile (same EID; see record_deletion).
     bool allow_redownload = false;
+    /// When the order expires (seconds since the epoch; 0: never). An expired order is refused at authenticateClient
+    /// (SGP.22 §5.6.2, 8.8.5 / 4.10) until the operator cancels it.
+    std::int64_t order_expires_at = 0;
 };
 
 /// \brief One ES2+ order step (SGP.22 §5.3), applied by inventory::update_order as one compare-and-set.
@@ -59,7 +62,8 @@ struct order_change {
     /// Back to the inventory (CancelOrder): clears EID, matching ID, confirmation code, session, counters and
     /// last error, so the profile can be ordered afresh.
     bool reset = false;
-    std::optional<bool> allow_redownload{}; ///< set the order's re-download policy when present (reset clears it)
+    std::optional<bool> allow_redownload{};   ///< set the order's re-download policy when present (reset clears it)
+    std::optional<std::int64_t> expires_at{}; ///< set the order's expiry when present (0: never; reset clears it)
 };
 
 /// \brief How an update_order ended.
@@ -138,6 +142,9 @@ public:
     virtual result<std::optional<inventory_profile>> find_by_matching_id(std::string_view matching_id) = 0;
     virtual result<std::optional<inventory_profile>> find_by_iccid(std::string_view iccid) = 0;
     virtual result<std::vector<inventory_profile>> list_profiles() = 0;
+    /// The Default SM-DP+ case (SGP.22 §3.1.2): the pending order bound to this EID, Released (or Error, for a
+    /// retry) first, oldest first; nullopt if there is none.
+    virtual result<std::optional<inventory_profile>> find_pending_order_for_eid(std::string_view eid) = 0;
 
     /// Atomically binds a Released profile to a download session: true only if the profile is Released, no
     /// live session (expires_at > now) holds it and it is not bound to another EID. The one-time use of a

@@ -23,6 +23,10 @@ result<void> cancel_order(store::inventory& inv, const order_context& ctx, const
         return fail("8.1.1", "3.10", "the order for " + p->iccid + " is for another EID");
     if (req.matching_id && *req.matching_id != p->matching_id)
         return fail("8.2.6", "3.10", "the order for " + p->iccid + " has another matching ID");
+    // SGP.22 §5.3.3: the EID is conditional, present when the order is linked to one; an operator cancelling a
+    // linked order without it is refused, and nothing changes.
+    if (!req.eid && !p->eid.empty())
+        return fail("8.1.1", "2.2", "the order for " + p->iccid + " is linked to an EID: give that EID to cancel it");
     store::order_change c;
     c.to = req.final_profile_status;
     c.reset = req.final_profile_status == profile_state::available;

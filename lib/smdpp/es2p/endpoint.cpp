@@ -31,7 +31,7 @@ http::response service::impl::handle_es2p(route_call& c)
         return r;
     }
     out.operator_id = *who;
-    const es2p::order_context ctx{std::move(*who), cfg.address};
+    const es2p::order_context ctx{std::move(*who), cfg.address, now(), cfg.default_order_ttl.count()};
     c.ctx = &ctx;
 
     if (out.function == nullptr) return failure(out, error::rsp("1.6", "3.1", "unknown ES2+ function"));

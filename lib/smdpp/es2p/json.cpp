@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <ctime>
 
 namespace openrsp::smdpp::es2p {
 
@@ -130,6 +131,67 @@ result<std::optional<bool>> optional_bool(const json& j, const char* key)
     return std::optional<bool>{it->get<bool>()};
 }
 
+// OpenRSP extension "expiryTimestamp": a W3C date-time as HandleDownloadProgressInfo's timestamp (SGP.22 §6.5.2.6),
+// "YYYY-MM-DDThh:mm:ss" then 'Z' or an offset "+hh:mm" / "-hh:mm"; returned in seconds since the epoch.
+std::optional<std::int64_t> parse_w3c_timestamp(std::string_view t)
+{
+    auto num = [&](std::size_t at, std::size_t n) -> int {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (i >= t.size() || t[i] < '0' || t[i] > '9') return -1;
+            v = v * 10 + (t[i] - '0');
+        }
+        return v;
+    };
+    if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':')
+        return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = num(0, 4) - 1900;
+    tm.tm_mon = num(5, 2) - 1;
+    tm.tm_mday = num(8, 2);
+    tm.tm_hour = num(11, 2);
+    tm.tm_min = num(14, 2);
+    tm.tm_sec = num(17, 2);
+    if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+        tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+        return std::nullopt;
+    std::int64_t offset = 0;
+    const std::string_view zone = t.substr(19);
+    if (zone == "Z" || zone == "z") {
+        offset = 0;
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        const int h = num(20, 2);
+        const int m = num(23, 2);
+        if (h < 0 || h > 23 || m < 0 || m > 59) return std::nullopt;
+        offset = (zone[0] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+    } else {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(::timegm(&tm)) - offset;
+}
+
+std::string w3c_timestamp(std::int64_t seconds)
+{
+    const auto secs = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[32];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf, n);
+}
+
+result<std::optional<std::int64_t>> optional_expiry(const json& j)
+{
+    auto v = optional_string(j, "expiryTimestamp");
+    if (!v) return v.take_error();
+    if (!*v) return std::optional<std::int64_t>{};
+    auto t = parse_w3c_timestamp(**v);
+    if (!t)
+        return fail(subject_protocol_format, reason_invalid,
+                    "'expiryTimestamp' is not a date-time like 2030-01-31T12:00:00Z");
+    return std::optional<std::int64_t>{*t};
+}
+
 /// The fields ConfirmOrder, CancelOrder and ReleaseProfile open with: the header, the mandatory ICCID and, where the
 /// request has one, the optional EID (checked in that order).
 template <class Request> result<void> read_order_target(const json& j, Request& r)
@@ -176,6 +238,9 @@ result<download_order_request> parse_download_order_request(std::string_view tex
     auto again = optional_bool(*j, "allowRedownload");
     if (!again) return again.take_error();
     r.allow_redownload = *again;
+    auto expiry = optional_expiry(*j);
+    if (!expiry) return expiry.take_error();
+    r.expiry = *expiry;
     return r;
 }
 
@@ -199,6 +264,9 @@ result<confirm_order_request> parse_confirm_order_request(std::string_view text)
     auto again = optional_bool(*j, "allowRedownload");
     if (!again) return again.take_error();
     r.allow_redownload = *again;
+    auto expiry = optional_expiry(*j);
+    if (!expiry) return expiry.take_error();
+    r.expiry = *expiry;
     return r;
 }
 
@@ -239,6 +307,7 @@ std::string to_json(const download_order_request& m)
     put_optional(j, "iccid", m.iccid);
     put_optional(j, "profileType", m.profile_type);
     if (m.allow_redownload) j["allowRedownload"] = *m.allow_redownload;
+    if (m.expiry) j["expiryTimestamp"] = w3c_timestamp(*m.expiry);
     return j.dump();
 }
 
@@ -250,6 +319,7 @@ std::string to_json(const confirm_order_request& m)
     put_optional(j, "confirmationCode", m.confirmation_code);
     put_optional(j, "smdsAddress", m.smds_address);
     if (m.allow_redownload) j["allowRedownload"] = *m.allow_redownload;
+    if (m.expiry) j["expiryTimestamp"] = w3c_timestamp(*m.expiry);
     return j.dump();
 }
 

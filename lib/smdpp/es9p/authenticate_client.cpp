@@ -63,15 +63,25 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
     const std::string eid = euicc_cert->subject_serial_number();
     if (eid.size() != 32) return fail("8.1.3", "6.1", "the eUICC certificate carries no 32-digit EID");
 
-    if (matching_id.empty())
-        return fail("8.2.6", "3.8", "no matching ID was given (default SM-DP+ orders are not kept)");
-    auto found = m.inventory.find_by_matching_id(matching_id);
+    // An empty or absent matchingId is the Default SM-DP+ case (SGP.22 §3.1.2): the pending order bound to this
+    // eUICC's EID (ES2+ DownloadOrder or ConfirmOrder with the EID). Without one the answer is the unknown
+    // matching ID's, so an eUICC learns nothing about other eUICCs' orders.
+    auto found = matching_id.empty() ? m.inventory.find_pending_order_for_eid(eid)
+                                     : m.inventory.find_by_matching_id(matching_id);
     if (!found) return fail("8.8", "4.2", found.error().message);
-    if (!*found) return fail("8.2.6", "3.8", "the matching ID is unknown to this SM-DP+");
+    if (!*found)
+        return fail("8.2.6", "3.8",
+                    matching_id.empty() ? "no download order is pending for this eUICC (Default SM-DP+)"
+                                        : "the matching ID is unknown to this SM-DP+");
     const store::inventory_profile& profile = **found;
     // EID binding comes first: once an order is linked to or delivered to an eUICC, its activation code is
     // worthless anywhere else, whatever state the profile is in (a stolen code must not even learn that).
     if (!profile.eid.empty() && profile.eid != eid) return fail("8.1.1", "3.8", "the order is bound to another EID");
+    // SGP.22 §5.6.2: an order past its expiry is refused (8.8.5 / 4.10) until the operator cancels or re-orders it;
+    // only orders not yet on an eUICC expire.
+    if (profile.order_expires_at != 0 && profile.order_expires_at <= m.now() &&
+        (profile.state == store::profile_state::released || profile.state == store::profile_state::error))
+        return fail("8.8.5", "4.10", "the download order has expired");
     if (profile.cc_attempts >= m.cfg.max_confirmation_code_attempts)
         return fail("8.2.7", "6.4", "too many wrong confirmation codes were given for this order");
     switch (profile.state) {

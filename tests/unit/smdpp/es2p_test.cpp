@@ -217,7 +217,10 @@ TEST_P(es2p_test, cancel_order_returns_the_profile_blank_or_retires_it)
     auto w = es2p::cancel_order(*m_inventory, as("acme"), wrong_mid);
     ASSERT_FALSE(w);
     expect_codes(w.error(), "8.2.6", "3.10");
-    ASSERT_TRUE(es2p::cancel_order(*m_inventory, as("acme"), cancel(iccid1, profile_state::available)));
+    // Issue 11 (SGP.22 §5.3.3): cancelling an order linked to an EID takes that EID.
+    auto with_eid = cancel(iccid1, profile_state::available);
+    with_eid.eid = eid1;
+    ASSERT_TRUE(es2p::cancel_order(*m_inventory, as("acme"), with_eid));
     auto p = profile(iccid1);
     EXPECT_EQ(p.state, profile_state::available);
     EXPECT_TRUE(p.eid.empty());
