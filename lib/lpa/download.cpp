@@ -250,15 +250,26 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
                          error::rsp("8.2.7", "2.2", "this profile needs a confirmation code and none was given"));
         hash_cc = crypto::sha256(concat({crypto::sha256(as_bytes(*cc)), *tid}));
     }
-    auto pd =
-        euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
-    if (!pd) return abort(reason_code::undefined_reason, pd.error());
-    if (auto answer = rsp::prepare_download_response::decode(*pd); answer && answer->error())
-        return abort(reason_code::undefined_reason,
-                     error::plain("the eUICC refused PrepareDownload (error " +
-                                  std::to_string(answer->error()->download_error_code) + ")"));
-    es9p::get_bound_profile_package_request gb{ia_resp->transaction_id, *pd};
-    auto gb_body = post(http, address, es9p::get_bound_profile_package_request::function, es9p::to_json(gb));
+    // A getBoundProfilePackage whose answer was lost (no answer, timeout, 502/503/504) is asked again in the same
+    // session after a new PrepareDownload (SGP.22 §3.1.3): the eUICC answers with the same otPK.EUICC.ECKA, so the
+    // SM-DP+ rebuilds the BPP under the same session keys instead of binding the profile a second time.
+    result<std::string> gb_body = fail("getBoundProfilePackage was not sent");
+    auto wait = o.retry_backoff;
+    for (int attempt = 0;; ++attempt) {
+        auto pd =
+            euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
+        if (!pd) return abort(reason_code::undefined_reason, pd.error());
+        if (auto answer = rsp::prepare_download_response::decode(*pd); answer && answer->error())
+            return abort(reason_code::undefined_reason,
+                         error::plain("the eUICC refused PrepareDownload (error " +
+                                      std::to_string(answer->error()->download_error_code) + ")"));
+        es9p::get_bound_profile_package_request gb{ia_resp->transaction_id, *pd};
+        bool transient = false;
+        gb_body = post(http, address, es9p::get_bound_profile_package_request::function, es9p::to_json(gb), &transient);
+        if (gb_body || !transient || attempt >= o.retries || interrupted()) break;
+        std::this_thread::sleep_for(wait);
+        wait *= 2;
+    }
     if (!gb_body) return abort(reason_code::undefined_reason, gb_body.error());
     auto gb_resp = es9p::parse_get_bound_profile_package_response(*gb_body);
     if (!gb_resp) return abort(reason_code::undefined_reason, gb_resp.error());

@@ -31,6 +31,7 @@ struct serve_args {
     unsigned session_ttl = 300;
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
+    unsigned metadata_segment_size = 0;
     std::string callback_ca;
     std::string kek;
     std::vector<std::string> old_keks;
@@ -108,6 +109,7 @@ void serve(const serve_args& a, const CLI::App& cmd)
     cfg.session_ttl = std::chrono::seconds(a.session_ttl);
     cfg.max_confirmation_code_attempts = a.max_cc_attempts;
     cfg.max_download_attempts = a.max_download_attempts;
+    cfg.metadata_segment_size = a.metadata_segment_size;
     // ES2+ progress callbacks queued by this node (or by one that stopped before sending them) go out from here.
     smdpp::progress_sender_config pc;
     pc.requester_id = a.address;
@@ -257,6 +259,11 @@ void register_smdpp(CLI::App& app)
                      "Bound Profile Packages an order may deliver (retries after failed installs)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 100u));
+    serve_cmd
+        ->add_option("--metadata-segment-size", s->metadata_segment_size,
+                     "Bytes of StoreMetadataRequest per 88 segment of the BPP (0 = as many as one segment holds)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 1008u));
     serve_cmd
         ->add_option("--callback-ca", s->callback_ca,
                      "PEM trust anchors for operators' HTTPS callback URLs (default: the system's)")

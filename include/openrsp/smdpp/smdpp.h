@@ -79,6 +79,10 @@ struct config {
     std::int64_t max_confirmation_code_attempts = 3;
     /// Bound Profile Packages an order may deliver (retries after failed installs); then 8.8.5 / 6.4.
     std::int64_t max_download_attempts = 3;
+    /// Largest StoreMetadataRequest part one `88` segment of sequenceOf88 carries (SGP.22 §5.5.3 allows several
+    /// segments); 0, or anything above what one MAC-only segment holds, means that maximum (one segment for
+    /// usual metadata).
+    std::size_t metadata_segment_size = 0;
     /// Clock in seconds since the epoch (tests move it to expire sessions).
     std::function<std::int64_t()> now;
     /// Called after a state change queued an ES2+ progress callback (wakes the progress_sender); may be empty.
