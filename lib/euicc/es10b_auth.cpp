@@ -111,6 +111,9 @@ bytes euicc_impl::euicc_info2_tlv() const
     info.ci_pkids_for_verification = pkids(verification_cis(m_creds));
     info.ci_pkids_for_signing = pkids(signing_cis(m_creds));
     info.euicc_category = 2; // mediumEuicc
+    // A card whose RAT allows a PPR for no one says so up front, so the SM-DP+ can refuse such a profile at
+    // authenticateClient instead of sending a package the card would reject (SGP.22 §3.1.3 eligibility).
+    info.forbidden_profile_policy_rules = forbidden_pprs(m_state.rat);
     info.pp_version = {0x00, 0x00, 0x01};
     info.sas_accreditation_number = "OPENRSP-VIRTUAL-EUICC";
     return info.encode();
@@ -218,7 +221,11 @@ bytes euicc_impl::authenticate_server(const der::tlv& request)
 /// period (invalidCertificate otherwise). A request that does not decode gets undefinedError without a transactionId.
 bytes euicc_impl::prepare_download(const der::tlv& request)
 {
-    const bool no_session = !m_session || m_session->prepared;
+    // A second PrepareDownload in the same session is the LPA retrying after the Bound Profile Package did not
+    // arrive (SGP.22 §3.1.3): allowed while no BPP loading began, so otSK.eUICC.ECKA is still held.
+    const bool retry = m_session && m_session->prepared && m_session->stage == bpp_stage::none && !m_session->channel &&
+                       m_session->otk.has_value();
+    const bool no_session = !m_session || (m_session->prepared && !retry);
     auto req = rsp::prepare_download_request::decode(request.raw);
     // A request outside a session (our test SM-DP+ then sends an empty transactionId, which the decoder refuses)
     // is answered noSessionContext, as before the typed decoder.
@@ -248,13 +255,21 @@ bytes euicc_impl::prepare_download(const der::tlv& request)
         return error(download_error_code::invalid_transaction_id);
     if (s2.cc_required && !req->hash_cc) return error(download_error_code::undefined_error);
 
-    // The one-time key must be on the curve of CERT.DPpb (facts §6.1).
-    auto otk = crypto::ec_key::generate(dppb->public_key().key_curve());
-    if (!otk) return error(download_error_code::undefined_error);
+    // The one-time key must be on the curve of CERT.DPpb (facts §6.1). On a retry the eUICC keeps the key pair it
+    // made for this session (SGP.22 §5.7.5, §3.1.3: the same otPK.EUICC.ECKA tells the SM-DP+ to rebuild the same
+    // session keys), unless the DPpb is now on another curve.
+    const crypto::curve dppb_curve = dppb->public_key().key_curve();
+    std::optional<crypto::ec_key> fresh;
+    if (!retry || s.otk->key_curve() != dppb_curve) {
+        auto made = crypto::ec_key::generate(dppb_curve);
+        if (!made) return error(download_error_code::undefined_error);
+        fresh = std::move(*made);
+    }
+    const crypto::ec_key& otk = fresh ? *fresh : *s.otk;
 
     rsp::prepare_download_response_ok ok;
     ok.euicc_signed2.transaction_id = s2.transaction_id;
-    ok.euicc_signed2.euicc_otpk = otk->public_point();
+    ok.euicc_signed2.euicc_otpk = otk.public_point();
     if (s2.cc_required) ok.euicc_signed2.hash_cc = req->hash_cc;
     ok.euicc_signed2.raw = ok.euicc_signed2.encode();
     // euiccSignature2 covers euiccSigned2 || the smdpSignature2 TLV.
@@ -265,7 +280,7 @@ bytes euicc_impl::prepare_download(const der::tlv& request)
     s.prepared = true;
     s.dppb_oid = dppb->san_registered_id();
     s.dppb = std::move(*dppb);
-    s.otk = std::move(*otk);
+    if (fresh) s.otk = std::move(*fresh);
     s.euicc_otpk = ok.euicc_signed2.euicc_otpk;
     return rsp::prepare_download_response{std::move(ok)}.encode();
 }

@@ -76,6 +76,9 @@ std::size_t free_memory(const card_state& s);
 /// True if the RAT lets a Profile whose profileOwner is `owner_tlv_value` (B7 contents) carry the PPRs set in
 /// `ppr` (profilePolicyRules BIT STRING contents). Profiles without PPR1/PPR2 are always allowed.
 bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owner_tlv_value);
+/// EUICCInfo2 forbiddenProfilePolicyRules (SGP.22 §4.4): the PPRs no rule of the RAT allows for any Profile Owner,
+/// as PprIds BIT STRING contents; nullopt when the RAT allows each PPR for someone (the field is then left out).
+std::optional<bytes> forbidden_pprs(const std::vector<rat_rule>& rat);
 /// GetRAT `BF43` response (SGP.22 ES10b.GetRAT, §5.7.22; rsp.asn GetRatResponse).
 bytes encode_rat_response(const std::vector<rat_rule>& rat);
 /// Card settings and RAT to and from the file's JSON (missing keys: defaults, for files of older versions).

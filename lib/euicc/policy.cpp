@@ -96,6 +96,16 @@ bool ppr_allowed(const std::vector<rat_rule>& rat, byte_view ppr, byte_view owne
     return ppr1_ok && ppr2_ok;
 }
 
+std::optional<bytes> forbidden_pprs(const std::vector<rat_rule>& rat)
+{
+    const bool ppr1 = std::ranges::none_of(rat, [](const rat_rule& r) { return r.ppr1; });
+    const bool ppr2 = std::ranges::none_of(rat, [](const rat_rule& r) { return r.ppr2; });
+    if (ppr1 && ppr2) return named_bits({ppr1_bit, ppr2_bit});
+    if (ppr1) return named_bits({ppr1_bit});
+    if (ppr2) return named_bits({ppr2_bit});
+    return std::nullopt;
+}
+
 bytes encode_rat_response(const std::vector<rat_rule>& rat)
 {
     rsp::get_rat_response out;

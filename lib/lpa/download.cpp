@@ -210,14 +210,25 @@ result<download_result> download_profile(es10_client& euicc, http::client& http,
                          error::rsp("8.2.7", "2.2", "this profile needs a confirmation code and none was given"));
         hash_cc = crypto::sha256(concat({crypto::sha256(as_bytes(*cc)), *tid}));
     }
-    auto pd =
-        euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
-    if (!pd) return abort(reason_code::undefined_reason, pd.error());
-    if (auto answer = rsp::prepare_download_response::decode(*pd); answer && answer->error())
-        return abort(reason_code::undefined_reason,
-                     error::plain("the eUICC refused PrepareDownload (error " +
-                                  std::to_string(answer->error()->download_error_code) + ")"));
-    auto gb_resp = dp->get_bound_profile_package({ia_resp->transaction_id, *pd});
+    // A getBoundProfilePackage whose answer was lost (no answer, timeout, 502/503/504) is asked again in the same
+    // session after a new PrepareDownload (SGP.22 §3.1.3): the eUICC answers with the same otPK.EUICC.ECKA, so the
+    // SM-DP+ rebuilds the BPP under the same session keys instead of binding the profile a second time.
+    result<es9p::get_bound_profile_package_response> gb_resp = fail("getBoundProfilePackage was not sent");
+    auto wait = o.retry_backoff;
+    for (int attempt = 0;; ++attempt) {
+        auto pd =
+            euicc.prepare_download(ac_resp->smdp_signed2, ac_resp->smdp_signature2, ac_resp->smdp_certificate, hash_cc);
+        if (!pd) return abort(reason_code::undefined_reason, pd.error());
+        if (auto answer = rsp::prepare_download_response::decode(*pd); answer && answer->error())
+            return abort(reason_code::undefined_reason,
+                         error::plain("the eUICC refused PrepareDownload (error " +
+                                      std::to_string(answer->error()->download_error_code) + ")"));
+        bool transient = false;
+        gb_resp = dp->get_bound_profile_package({ia_resp->transaction_id, *pd}, &transient);
+        if (gb_resp || !transient || attempt >= o.retries || interrupted()) break;
+        std::this_thread::sleep_for(wait);
+        wait *= 2;
+    }
     if (!gb_resp) return abort(reason_code::undefined_reason, gb_resp.error());
     out.bpp_bytes = gb_resp->bound_profile_package.size();
     dl.done("PrepareDownload, getBoundProfilePackage: " + std::to_string(gb_resp->bound_profile_package.size()) +

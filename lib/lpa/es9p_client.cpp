@@ -56,9 +56,9 @@ public:
         return es9p::parse_authenticate_client_response(*body);
     }
     result<es9p::get_bound_profile_package_response>
-    get_bound_profile_package(const es9p::get_bound_profile_package_request& req) override
+    get_bound_profile_package(const es9p::get_bound_profile_package_request& req, bool* transient) override
     {
-        auto body = call(req);
+        auto body = call(req, transient);
         if (!body) return body.take_error();
         return es9p::parse_get_bound_profile_package_response(*body);
     }
@@ -105,9 +105,9 @@ public:
         return asn1::decode_authenticate_client_response(as_bytes(*body));
     }
     result<es9p::get_bound_profile_package_response>
-    get_bound_profile_package(const es9p::get_bound_profile_package_request& req) override
+    get_bound_profile_package(const es9p::get_bound_profile_package_request& req, bool* transient) override
     {
-        auto body = call(req);
+        auto body = call(req, transient);
         if (!body) return body.take_error();
         return asn1::decode_get_bound_profile_package_response(as_bytes(*body));
     }

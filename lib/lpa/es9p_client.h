@@ -24,13 +24,14 @@ public:
     es9p_client(const es9p_client&) = delete;
     es9p_client& operator=(const es9p_client&) = delete;
 
-    /// `transient` (optional) is set when trying again could help: no answer, a timeout, HTTP 502/503/504.
+    /// `transient` (optional) is set when trying again could help: no answer, a timeout, HTTP 502/503/504 (only
+    /// initiateAuthentication and, after a new PrepareDownload, getBoundProfilePackage are tried again).
     virtual result<rsp::es9p::initiate_authentication_response>
     initiate_authentication(const rsp::es9p::initiate_authentication_request& req, bool* transient = nullptr) = 0;
     virtual result<rsp::es9p::authenticate_client_response>
     authenticate_client(const rsp::es9p::authenticate_client_request& req) = 0;
     virtual result<rsp::es9p::get_bound_profile_package_response>
-    get_bound_profile_package(const rsp::es9p::get_bound_profile_package_request& req) = 0;
+    get_bound_profile_package(const rsp::es9p::get_bound_profile_package_request& req, bool* transient = nullptr) = 0;
     virtual result<void> cancel_session(const rsp::es9p::cancel_session_request& req) = 0;
     virtual result<void> handle_notification(const rsp::es9p::handle_notification_request& req) = 0;
 

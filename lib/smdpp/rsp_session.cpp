@@ -22,8 +22,12 @@ bytes rsp_session::serialize() const
         .add(record_tag::iccid, iccid)
         .add(record_tag::smdp_signature2, smdp_signature2)
         .add_bool(record_tag::cc_required, cc_required)
-        .add(record_tag::set_ci_pkid, set_ci_pkid)
-        .end();
+        .add(record_tag::set_ci_pkid, set_ci_pkid);
+    if (!euicc_otpk.empty())
+        w.add(record_tag::euicc_otpk, euicc_otpk)
+            .add(record_tag::smdp_otsk, smdp_otsk_sealed)
+            .add(record_tag::host_id, host_id);
+    w.end();
     return w.finish();
 }
 
@@ -51,6 +55,9 @@ result<rsp_session> rsp_session::deserialize(byte_view data)
     s.smdp_signature2 = to_bytes(get(record_tag::smdp_signature2));
     const auto cc = get(record_tag::cc_required);
     s.cc_required = !cc.empty() && cc[0] != 0;
+    s.euicc_otpk = to_bytes(get(record_tag::euicc_otpk));
+    s.smdp_otsk_sealed = to_bytes(get(record_tag::smdp_otsk));
+    s.host_id = to_bytes(get(record_tag::host_id));
     return s;
 }
 

@@ -3,6 +3,7 @@
 
 #include "metrics.h"
 
+#include "openrsp/crypto/ec.h"
 #include "openrsp/der/der.h"
 #include "openrsp/http/message.h"
 #include "openrsp/rsp/notifications.h"
@@ -29,6 +30,11 @@ struct rsp_session {
     std::string iccid;
     bytes smdp_signature2; ///< whole 5F37 TLV (input of euiccSignature2)
     bool cc_required = false;
+    // Once a BPP went out (SGP.22 §3.1.3 interrupted-download retry): the eUICC's one-time key it was bound to,
+    // and the SM-DP+'s one-time private key (PKCS#8 PEM, sealed by the store) and hostId it was made with.
+    bytes euicc_otpk;
+    bytes smdp_otsk_sealed;
+    bytes host_id;
 
     [[nodiscard]] bytes serialize() const;
     static result<rsp_session> deserialize(byte_view data);
@@ -108,8 +114,16 @@ struct service::impl {
     http::response health();
     http::response render_metrics();
 
+    /// The SM-DP+'s one-time ECKA key pair and hostId for a BPP bound to `euicc_otpk` (SGP.22 §3.1.3): those of
+    /// the session's earlier BPP when the eUICC retries with the same otPK.EUICC.ECKA, else new ones, recorded
+    /// (private key sealed) in `s` for a later retry.
+    struct bpp_keys {
+        crypto::ec_key otk;
+        bytes host_id;
+    };
+    result<bpp_keys> one_time_keys(const std::string& tid_hex, rsp_session& s, byte_view euicc_otpk);
     result<bytes> build_bound_profile_package(const rsp_session& s, const store::inventory_profile& p,
-                                              byte_view euicc_otpk);
+                                              byte_view euicc_otpk, const bpp_keys& keys);
 
     /// HandleNotification (SGP.22 §5.6.4) of a ProfileInstallationResult and of an OtherSignedNotification.
     result<void> installation_result(const rsp::es9p::handle_notification_request& req,
@@ -121,6 +135,11 @@ struct service::impl {
 /// The PendingNotification of a handleNotification request (rsp::pending_notification::decode), with the codes
 /// handleNotification has always answered for one it cannot read (es9p/handle_notification.cpp).
 result<rsp::pending_notification> read_pending_notification(byte_view der);
+
+/// SGP.22 §3.1.3 eligibility check at authenticateClient (eligibility.cpp): refuses with 8.2.5 / 4.3 a profile
+/// (its StoreMetadataRequest) setting a profile policy rule the eUICC forbids (EUICCInfo2
+/// forbiddenProfilePolicyRules) or of class test on an eUICC without testProfileSupport.
+result<void> check_eligibility(byte_view euicc_info2_tlv, byte_view profile_metadata);
 
 /// Upper-case hex of a transaction id, the form sessions are stored under.
 std::string normalize_tid(std::string_view tid_hex);

@@ -32,7 +32,7 @@ bytes additional_data(std::string_view key_id, std::string_view iccid, std::stri
     return bytes(ad.begin(), ad.end());
 }
 
-result<bytes> seal_value(const kek& k, std::string_view iccid, std::string_view column, byte_view plain)
+result<bytes> seal_with(const kek& k, std::string_view iccid, std::string_view column, byte_view plain)
 {
     const bytes nonce = crypto::random_bytes(nonce_size);
     const bytes ad = additional_data(k.id, iccid, column);
@@ -65,7 +65,7 @@ std::optional<std::string> sealed_key_id(byte_view v)
                        v.begin() + static_cast<std::ptrdiff_t>(magic.size() + 1 + n));
 }
 
-result<bytes> open_value(const kek& k, std::string_view iccid, std::string_view column, byte_view v)
+result<bytes> open_with(const kek& k, std::string_view iccid, std::string_view column, byte_view v)
 {
     const std::size_t header = magic.size() + 1 + k.id.size();
     const byte_view nonce = v.subspan(header, nonce_size);
@@ -126,9 +126,9 @@ result<void> sealer::seal(inventory_profile& p) const
         return ok();
     }
     const kek& k = m_ring.keys.front();
-    auto d = seal_value(k, p.iccid, "description", as_bytes(p.description_json));
+    auto d = seal_with(k, p.iccid, "description", as_bytes(p.description_json));
     if (!d) return d.take_error();
-    auto u = seal_value(k, p.iccid, "upp", p.upp);
+    auto u = seal_with(k, p.iccid, "upp", p.upp);
     if (!u) return u.take_error();
     std::fill(p.description_json.begin(), p.description_json.end(), '\0');
     secure_wipe(p.upp);
@@ -136,6 +136,24 @@ result<void> sealer::seal(inventory_profile& p) const
     p.upp = std::move(*u);
     p.kek_id = k.id;
     return ok();
+}
+
+result<bytes> sealer::seal_value(std::string_view owner, std::string_view column, byte_view plain) const
+{
+    if (!has_key()) return bytes(plain.begin(), plain.end());
+    return seal_with(m_ring.keys.front(), owner, column, plain);
+}
+
+result<bytes> sealer::open_value(std::string_view owner, std::string_view column, byte_view stored) const
+{
+    const auto id = sealed_key_id(stored);
+    if (!has_key()) {
+        if (id) return fail("a sealed " + std::string(column) + " needs the key-encryption key it was sealed with");
+        return bytes(stored.begin(), stored.end());
+    }
+    const kek* k = id ? find(*id) : nullptr;
+    if (k == nullptr) return fail("the " + std::string(column) + " is not sealed under a key this store was given");
+    return open_with(*k, owner, column, stored);
 }
 
 result<void> sealer::unseal(inventory_profile& p) const
@@ -153,9 +171,9 @@ result<void> sealer::unseal(inventory_profile& p) const
                         : std::nullopt;
     if (!d_sealed || sealed_key_id(*d_sealed) != k->id || sealed_key_id(p.upp) != k->id)
         return fail("the sealed secrets of profile " + p.iccid + " are damaged");
-    auto d = open_value(*k, p.iccid, "description", *d_sealed);
+    auto d = open_with(*k, p.iccid, "description", *d_sealed);
     if (!d) return d.take_error();
-    auto u = open_value(*k, p.iccid, "upp", p.upp);
+    auto u = open_with(*k, p.iccid, "upp", p.upp);
     if (!u) return u.take_error();
     p.description_json = openrsp::to_string(*d);
     secure_wipe(*d);

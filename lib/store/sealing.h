@@ -23,6 +23,13 @@ public:
     /// secrets empty with secrets_sealed set; a value that does not open (tampered, wrong key) is an error.
     result<void> unseal(inventory_profile& p) const;
 
+    /// Seals one secret value under the first key, bound to `owner` (a row key) and `column` like the profile
+    /// columns; without keys the value is kept as it is (as profile secrets are then).
+    result<bytes> seal_value(std::string_view owner, std::string_view column, byte_view plain) const;
+    /// Opens what seal_value made. A clear value in a store with keys, a sealed one in a store without, or one under
+    /// a key the ring lacks is refused (it could only have been put there by hand).
+    result<bytes> open_value(std::string_view owner, std::string_view column, byte_view stored) const;
+
 private:
     [[nodiscard]] const kek* find(std::string_view id) const;
     key_ring m_ring;

@@ -303,6 +303,17 @@ result<std::size_t> shared_inventory::purge_expired_sessions(std::int64_t now)
     return r->rows;
 }
 
+// The column name is part of the sealed value's additional data: a session secret never opens as a profile's.
+result<bytes> shared_inventory::seal_session_secret(std::string_view tid, byte_view plain)
+{
+    return m_sealer.seal_value(tid, "session secret", plain);
+}
+
+result<bytes> shared_inventory::open_session_secret(std::string_view tid, byte_view sealed)
+{
+    return m_sealer.open_value(tid, "session secret", sealed);
+}
+
 // ---- Operators ----
 
 result<void> shared_inventory::add_operator(std::string_view name, byte_view token_hash)

@@ -44,6 +44,8 @@ public:
     result<std::optional<rsp_session_row>> get_session(std::string_view tid, std::int64_t now) override;
     result<void> delete_session(std::string_view tid) override;
     result<std::size_t> purge_expired_sessions(std::int64_t now) override;
+    result<bytes> seal_session_secret(std::string_view tid, byte_view plain) override;
+    result<bytes> open_session_secret(std::string_view tid, byte_view sealed) override;
 
     result<order_outcome> update_order(std::string_view iccid, std::string_view operator_id, profile_state from,
                                        const order_change& change) override;

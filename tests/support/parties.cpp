@@ -89,6 +89,7 @@ result<void> loopback_smdp::start(smdpp::server_credentials creds, smdp_options 
     stop();
     m_live = nullptr;
     m_before = std::move(o.before);
+    m_after = std::move(o.after);
     http::server_config sc;
     sc.cert_chain_pem = creds.dptls.cert.pem();
     sc.private_key_pem = creds.dptls.key.private_pem();
@@ -96,13 +97,16 @@ result<void> loopback_smdp::start(smdpp::server_credentials creds, smdp_options 
     auto server = http::server::start(sc, [this](const http::request& r) {
         if (m_before) m_before(r);
         smdpp::service* s = m_live.load();
-        return s ? s->handle_http(r) : http::response{503, {}, ""};
+        http::response answer = s ? s->handle_http(r) : http::response{503, {}, ""};
+        if (m_after) m_after(r, answer);
+        return answer;
     });
     if (!server) return server.take_error();
     m_server = std::move(*server);
     m_address = "localhost:" + std::to_string(m_server->port());
     smdpp::config cfg;
     cfg.address = o.configured_address.empty() ? m_address : o.configured_address;
+    if (o.configure) o.configure(cfg);
     m_service = std::make_unique<smdpp::service>(cfg, std::move(creds), *m_inventory);
     m_live = m_service.get();
     return ok();

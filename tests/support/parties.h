@@ -72,6 +72,10 @@ struct smdp_options {
     /// Server worker threads; 0: one per core.
     unsigned threads = 0;
     smdp_hook before;
+    /// Runs on each answer before it is sent (may replace it, e.g. to lose it as a failing proxy would).
+    std::function<void(const http::request&, http::response&)> after;
+    /// Adjusts the service's configuration (address and nothing else are set before).
+    std::function<void(smdpp::config&)> configure;
 };
 
 /// \brief Our SM-DP+ on loopback HTTPS: an SQLite inventory that outlives restarts, and an smdpp::service behind an
@@ -110,6 +114,7 @@ private:
     // The handler reads this, not m_service: during a restart it answers 503 instead of reaching a half-made service.
     std::atomic<smdpp::service*> m_live{nullptr};
     smdp_hook m_before;
+    std::function<void(const http::request&, http::response&)> m_after;
     std::string m_address;
 };
 

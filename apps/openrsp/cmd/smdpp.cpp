@@ -33,6 +33,7 @@ struct serve_args {
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
     unsigned order_ttl = 0; ///< --order-ttl: seconds a new ES2+ order lives (0: no expiry)
+    unsigned metadata_segment_size = 0;
     std::string callback_ca;
     std::string kek;
     std::vector<std::string> old_keks;
@@ -113,6 +114,7 @@ void serve(const serve_args& a, const CLI::App& cmd)
     cfg.max_confirmation_code_attempts = a.max_cc_attempts;
     cfg.max_download_attempts = a.max_download_attempts;
     cfg.default_order_ttl = std::chrono::seconds(a.order_ttl);
+    cfg.metadata_segment_size = a.metadata_segment_size;
     // ES2+ progress callbacks queued by this node (or by one that stopped before sending them) go out from here.
     smdpp::progress_sender_config pc;
     pc.requester_id = a.address;
@@ -287,6 +289,11 @@ void register_smdpp(CLI::App& app)
                      "refused at download (8.8.5/4.10) until cancelled (0 = orders do not expire)")
         ->capture_default_str()
         ->check(CLI::Range(0u, 315360000u));
+    serve_cmd
+        ->add_option("--metadata-segment-size", s->metadata_segment_size,
+                     "Bytes of StoreMetadataRequest per 88 segment of the BPP (0 = as many as one segment holds)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 1008u));
     serve_cmd
         ->add_option("--callback-ca", s->callback_ca,
                      "PEM trust anchors for operators' HTTPS callback URLs (default: the system's)")

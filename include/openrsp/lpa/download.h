@@ -60,9 +60,10 @@ struct download_options {
     /// Polled between steps; true (e.g. after Ctrl-C) stops the download and cancels the session with reason
     /// postponed, so the SM-DP+ releases the profile and the same activation code works again.
     std::function<bool()> interrupted;
-    /// Extra attempts of initiateAuthentication when the SM-DP+ cannot be reached or times out. It is the only
-    /// step retried: it opens nothing at the SM-DP+ that a retry could duplicate, unlike authenticateClient
-    /// (consumes the matching ID) or getBoundProfilePackage (binds the profile).
+    /// Extra attempts of initiateAuthentication and of getBoundProfilePackage when the SM-DP+ cannot be reached or
+    /// times out. initiateAuthentication opens nothing a retry could duplicate; getBoundProfilePackage is asked
+    /// again in the same session after a new PrepareDownload, which keeps the eUICC's one-time key, so the SM-DP+
+    /// rebuilds the same package (SGP.22 §3.1.3). authenticateClient (consumes the matching ID) is never retried.
     int retries = 2;
     /// Wait before the first retry; doubled for each further one.
     std::chrono::milliseconds retry_backoff{500};

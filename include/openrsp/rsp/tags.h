@@ -553,6 +553,9 @@ inline constexpr tag_t iccid = 0x86;             ///< ICCID digits of the reserv
 inline constexpr tag_t smdp_signature2 = 0x87;   ///< the whole smdpSignature2 5F37 TLV
 inline constexpr tag_t cc_required = 0x88;       ///< BOOLEAN: a confirmation code is required
 inline constexpr tag_t set_ci_pkid = 0x89;       ///< CI of the certificate set (DPauth, DPpb) chosen
+inline constexpr tag_t euicc_otpk = 0x8A;        ///< otPK.EUICC.ECKA the delivered BPP was bound to
+inline constexpr tag_t smdp_otsk = 0x8B;         ///< otSK.DP.ECKA of that BPP, sealed by the store
+inline constexpr tag_t host_id = 0x8C;           ///< hostId of that BPP's ControlRefTemplate
 } // namespace smdp_session_record
 
 // (SM-DP+ section ends)

@@ -82,6 +82,10 @@ struct config {
     /// How long an ES2+ order lives when DownloadOrder names no expiry; an expired order is refused at
     /// authenticateClient (8.8.5 / 4.10, SGP.22 §5.6.2). 0: orders do not expire unless they say so.
     std::chrono::seconds default_order_ttl{0};
+    /// Largest StoreMetadataRequest part one `88` segment of sequenceOf88 carries (SGP.22 §5.5.3 allows several
+    /// segments); 0, or anything above what one MAC-only segment holds, means that maximum (one segment for
+    /// usual metadata).
+    std::size_t metadata_segment_size = 0;
     /// Clock in seconds since the epoch (tests move it to expire sessions).
     std::function<std::int64_t()> now;
     /// Called after a state change queued an ES2+ progress callback (wakes the progress_sender); may be empty.

@@ -171,6 +171,12 @@ public:
     virtual result<void> delete_session(std::string_view tid) = 0;
     /// Deletes sessions expired before `now`; returns how many.
     virtual result<std::size_t> purge_expired_sessions(std::int64_t now) = 0;
+    /// A secret an RSP session keeps in its data (the SM-DP+'s one-time ECKA private key, SGP.22 §3.1.3), sealed
+    /// like profile secrets: AES-256-GCM under the ring's first key, bound to the session's transaction id; as it is
+    /// when the store has no key. It goes with the session row (delete_session, expiry).
+    virtual result<bytes> seal_session_secret(std::string_view tid, byte_view plain) = 0;
+    /// Opens what seal_session_secret made for the same transaction id; fails if it was altered or moved.
+    virtual result<bytes> open_session_secret(std::string_view tid, byte_view sealed) = 0;
 
     /// ES2+ order step: applies `change` only if the profile belongs to `operator_id` and is in state `from`.
     virtual result<order_outcome> update_order(std::string_view iccid, std::string_view operator_id,

@@ -84,6 +84,9 @@ service::authenticate_client(const rsp::es9p::authenticate_client_request& req)
         return fail("8.8.5", "4.10", "the download order has expired");
     if (profile.cc_attempts >= m.cfg.max_confirmation_code_attempts)
         return fail("8.2.7", "6.4", "too many wrong confirmation codes were given for this order");
+    // Eligibility before anything is reserved or moved, so a refused order stays as it is (SGP.22 §3.1.3).
+    if (profile.state == store::profile_state::released || profile.state == store::profile_state::error)
+        OPENRSP_TRY_VOID(check_eligibility(signed1.euicc_info2, profile.metadata));
     switch (profile.state) {
     case store::profile_state::released:
         break;

@@ -25,7 +25,10 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
     };
     auto session = m.load_session(tid_hex);
     if (!session) return session.take_error();
-    if (session->at != rsp_session::stage::authenticated)
+    // SGP.22 §3.1.3: after a BPP went out the LPA may ask again in the same session (the answer was lost, the eUICC
+    // never loaded it); the profile must then still be Downloaded for this session, with no installation result.
+    const bool retry = session->at == rsp_session::stage::bpp_delivered;
+    if (session->at != rsp_session::stage::authenticated && !retry)
         return fail("8.10.1", "3.9", "this session is not waiting for a Bound Profile Package request");
 
     auto response = rsp::prepare_download_response::decode(req.prepare_download_response);
@@ -91,8 +94,21 @@ service::get_bound_profile_package(const rsp::es9p::get_bound_profile_package_re
         }
     }
 
-    auto bpp = m.build_bound_profile_package(*session, **profile, signed2.euicc_otpk);
+    if (retry && ((*profile)->state != store::profile_state::downloaded || (*profile)->session_tid != tid_hex))
+        return fail("8.2", "3.7", "the profile is no longer available for this session");
+
+    auto keys = m.one_time_keys(tid_hex, *session, signed2.euicc_otpk);
+    if (!keys) return keys.take_error();
+    auto bpp = m.build_bound_profile_package(*session, **profile, signed2.euicc_otpk, *keys);
     if (!bpp) return bpp.take_error();
+    if (retry) {
+        // The profile left Released with the first BPP; only the keys the session may rebuild it with change.
+        OPENRSP_TRY_VOID(m.save_session(tid_hex, *session));
+        rsp::es9p::get_bound_profile_package_response resp;
+        resp.transaction_id = tid_hex;
+        resp.bound_profile_package = std::move(*bpp);
+        return resp;
+    }
 
     // The profile leaves Released exactly once: only the session holding it can move it to Downloaded, and the
     // same write binds it to this eUICC.

@@ -151,12 +151,20 @@ TEST_F(download_codes_test, PrepareDownload_invalidSignature_2_for_smdpSignature
     EXPECT_EQ(prepare(dp, [](test_smdp& d) { return d.prepare_download_request(); }), 2);
 }
 
+// Issue 11 changed the second half: a second PrepareDownload before any BPP loading is the LPA's retry after a lost
+// getBoundProfilePackage answer (SGP.22 §3.1.3) and is answered with the same otPK.EUICC.ECKA; once loading began
+// the one-time key is spent and PrepareDownload finds no session to prepare.
 TEST_F(download_codes_test, PrepareDownload_noSessionContext_4_without_AuthenticateServer_or_twice)
 {
     test_smdp dp(main_pki());
     EXPECT_EQ(error_code(es10(*t, ch, dp.prepare_download_request())), 4);
     ASSERT_TRUE(authenticate_and_prepare(*t, ch, dp));
-    EXPECT_EQ(error_code(es10(*t, ch, dp.prepare_download_request())), 4) << "one PrepareDownload per session";
+    const bytes first_otpk = dp.euicc_otpk;
+    ASSERT_TRUE(dp.accept_prepare_download(es10(*t, ch, dp.prepare_download_request()))) << "a retry is answered";
+    EXPECT_EQ(dp.euicc_otpk, first_otpk) << "the retry keeps otPK.EUICC.ECKA";
+    const auto bpp = dp.build_bpp(sample_profile(), hex(eid_text));
+    (void)es10(*t, ch, bpp.series.front()); // BF23: the session keys are agreed, otSK.EUICC.ECKA is gone
+    EXPECT_EQ(error_code(es10(*t, ch, dp.prepare_download_request())), 4) << "no retry once loading began";
 }
 
 TEST_F(download_codes_test, PrepareDownload_invalidTransactionId_5)
