@@ -3,6 +3,7 @@
 // matching ID), `smdpp serve` serves it, and `lpa download` with no activation code, the eUICC's default SM-DP+
 // address set, installs it.
 #include "support/files.h"
+#include "support/ports.h"
 #include "support/process.h"
 
 #include <gtest/gtest.h>
@@ -23,7 +24,9 @@ extern char** environ; // NOLINT
 
 namespace fs = std::filesystem;
 using openrsp::test::run_result;
+using openrsp::test::free_port;
 using openrsp::test::run_shell;
+using openrsp::test::wait_listening;
 using openrsp::test::shell_quote;
 
 namespace {
@@ -39,40 +42,6 @@ struct temp_dir {
     temp_dir& operator=(const temp_dir&) = delete;
 };
 
-sockaddr_in loopback(int port)
-{
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
-int free_port()
-{
-    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = loopback(0);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(s);
-    return port;
-}
-
-bool wait_listening(int port)
-{
-    for (int i = 0; i < 200; ++i) {
-        const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a = loopback(port);
-        const bool up = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(s);
-        if (up) return true;
-        ::usleep(50 * 1000);
-    }
-    return false;
-}
 
 /// `openrsp smdpp serve` as a child process, stopped with SIGTERM.
 class serve_process {

@@ -4,6 +4,7 @@
 // built outside the tree, a whole lpac session (chip info, download, enable, notifications, delete).
 #include "openrsp/http/server.h"
 #include "openrsp/pki/pki.h"
+#include "support/ports.h"
 #include "support/process.h"
 
 #include <curl/curl.h>
@@ -29,7 +30,9 @@ namespace fs = std::filesystem;
 using namespace openrsp;
 
 using openrsp::test::run_result;
+using openrsp::test::free_port;
 using openrsp::test::run_shell;
+using openrsp::test::wait_listening;
 using openrsp::test::shell_quote;
 using openrsp::test::slurp;
 
@@ -204,42 +207,6 @@ private:
     pid_t m_pid = -1;
 };
 
-sockaddr_in loopback(int port)
-{
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
-/// A port nobody listens on right now (the kernel's pick for an ephemeral bind).
-int free_port()
-{
-    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = loopback(0);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(s);
-    return port;
-}
-
-/// Waits until something accepts connections on the port (the server is a separate process).
-bool wait_listening(int port)
-{
-    for (int i = 0; i < 100; ++i) {
-        const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a = loopback(port);
-        const bool up = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(s);
-        if (up) return true;
-        ::usleep(50 * 1000);
-    }
-    return false;
-}
 
 /// The final `{"type":"lpa",...}` line of an lpac run.
 nlohmann::json lpa_result(const run_result& r)
@@ -264,7 +231,7 @@ TEST(lpac_interop, real_lpac_full_session_against_virtual_euicc_and_smdpp)
     ASSERT_NE(port, 0);
     serve_process server(d, port);
     ASSERT_TRUE(server.started());
-    ASSERT_TRUE(wait_listening(port));
+    ASSERT_TRUE(wait_listening(port, 100));
 
     const std::string iccid = "894900000000000027"; // 18 digits: lpac sends 9-byte ICCIDs for it (facts §11.4)
     std::ofstream(d / "profile.json") << R"({"iccid":")" << iccid << R"(","imsi":"001010000000027",
