@@ -2,6 +2,8 @@
 // type, handler and metrics label. Each handler only reads its request, runs the procedure and writes the answer.
 #include "routes.h"
 
+#include "es2p/resend.h"
+
 #include "openrsp/rsp/es9p.h"
 #include "openrsp/rsp/es9p_asn1.h"
 #include "openrsp/rsp/notifications.h"
@@ -137,14 +139,17 @@ http::response asn1_answer(route_call& c, const es9p::cancel_session_request& m)
 }
 
 // ES2+ (SGP.22 §5.3): the procedures are lib/smdpp/es2p/<function>.cpp, run for the operator the edge authenticated.
+// A call sent again is answered as the first one was (es2p/resend.cpp).
 template <class Request, auto procedure> http::response order(route_call& c, const Request& m)
 {
-    auto r = procedure(c.inventory, *c.ctx, m);
-    if (!r) return failure(c.out, r.error());
-    if constexpr (std::is_same_v<decltype(r), result<void>>)
-        return json_response(200, es9p::success_header_only());
-    else
-        return json_response(200, es2p::to_json(*r));
+    return es2p::answer_once(c, m.header.function_call_identifier, [&c, &m] {
+        auto r = procedure(c.inventory, *c.ctx, m);
+        if (!r) return failure(c.out, r.error());
+        if constexpr (std::is_same_v<decltype(r), result<void>>)
+            return json_response(200, es9p::success_header_only());
+        else
+            return json_response(200, es2p::to_json(*r));
+    });
 }
 
 // The order of the rows is the order of the series in /metrics (dashboards and tests read it); nothing else

@@ -8,6 +8,8 @@
 #include "openrsp/rsp/es9p_asn1.h"
 #include "openrsp/smdpp/es2p.h"
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +33,10 @@ struct route_call {
     const http::request& req;
     call_outcome& out;
     const es2p::order_context* ctx = nullptr; ///< ES2+ only: the operator the edge authenticated
+    /// ES2+ only: seconds an answer is given again to the same call sent again (SGP.22 §6.5.1.3); 0: never.
+    std::int64_t resend_window = 0;
+    /// ES2+ only: when this node last purged answers older than the window (es2p/resend.cpp).
+    std::atomic<std::int64_t>* resend_purged_at = nullptr;
 };
 
 /// \brief One ES9+ or ES2+ function. `handle` reads the function's request type from the JSON body, runs the

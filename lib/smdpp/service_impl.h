@@ -63,6 +63,8 @@ struct service::impl {
     store::inventory& inventory;
     std::atomic<std::uint64_t> downloads{0}, installs{0}, failures{0}, initiations{0};
     metrics telemetry; ///< what /metrics shows
+    /// When this node last purged ES2+ answers older than the resend window (es2p/resend.cpp).
+    std::atomic<std::int64_t> es2p_purged_at{0};
 
     // Store-wide gauges for /metrics (profiles, sessions, callbacks by state): one grouped query, reused for a few
     // seconds so that frequent scrapes by several collectors cost the shared database almost nothing.

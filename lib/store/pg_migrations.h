@@ -88,6 +88,20 @@ CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
 ALTER TABLE profiles ADD COLUMN order_expires_at bigint NOT NULL DEFAULT 0;
 CREATE INDEX profiles_eid ON profiles(eid);
 )sql",
+    // v8 (issue 11): ES2+ answers kept for resends (SGP.22 §6.5.1.3, a call repeated under its
+    // functionCallIdentifier gets the first call's answer). status 0: the first call is still running. Self-contained.
+    R"sql(
+CREATE TABLE es2p_calls (
+    operator_id text NOT NULL,
+    call_key text NOT NULL,
+    request_hash bytea NOT NULL,
+    status bigint NOT NULL DEFAULT 0,
+    body text NOT NULL DEFAULT '',
+    created_at bigint NOT NULL,
+    PRIMARY KEY (operator_id, call_key)
+);
+CREATE INDEX es2p_calls_created ON es2p_calls(created_at);
+)sql",
 };
 
 } // namespace openrsp::store::pg_schema

@@ -160,6 +160,15 @@ constexpr std::array<pg_statement, stmt_count> pg_statements{{
     {stmt::set_setting,
      "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value=excluded.value", "tt"},
     {stmt::get_setting, "SELECT value FROM settings WHERE key=$1", "t"},
+    // ---- ES2+ resends ----
+    {stmt::begin_es2p_call,
+     "INSERT INTO es2p_calls(operator_id, call_key, request_hash, created_at) VALUES($1, $2, $3, $4)", "ttbi"},
+    {stmt::find_es2p_call,
+     "SELECT request_hash, status, body, created_at FROM es2p_calls WHERE operator_id=$1 AND call_key=$2", "tt"},
+    {stmt::finish_es2p_call,
+     "UPDATE es2p_calls SET status=$1, body=$2 WHERE operator_id=$3 AND call_key=$4 AND status=0", "ittt"},
+    {stmt::forget_es2p_call, "DELETE FROM es2p_calls WHERE operator_id=$1 AND call_key=$2 AND created_at<$3", "tti"},
+    {stmt::purge_es2p_calls, "DELETE FROM es2p_calls WHERE created_at<$1", "i"},
 }};
 static_assert(in_enum_order(pg_statements));
 

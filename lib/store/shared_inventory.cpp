@@ -404,6 +404,44 @@ result<std::optional<std::string>> shared_inventory::get_setting(std::string_vie
     return one_text(stmt::get_setting, args{}.text(key));
 }
 
+// ---- ES2+ resends ----
+
+result<bool> shared_inventory::begin_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                               byte_view request_hash, std::int64_t now)
+{
+    auto r = run(stmt::begin_es2p_call, args{}.text(operator_id).text(call_key).blob(request_hash).int64(now));
+    if (!r) return r.take_error();
+    return !r->clash;
+}
+
+result<std::optional<es2p_call_record>> shared_inventory::find_es2p_call(std::string_view operator_id,
+                                                                         std::string_view call_key)
+{
+    std::optional<es2p_call_record> found;
+    auto each = [&](const row& r) { found = es2p_call_record{r.blob(0), r.int64(1), r.text(2), r.int64(3)}; };
+    OPENRSP_TRY_VOID(done(run(stmt::find_es2p_call, args{}.text(operator_id).text(call_key), each)));
+    return found;
+}
+
+result<void> shared_inventory::finish_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                                std::int64_t status, std::string_view body)
+{
+    return done(run(stmt::finish_es2p_call, args{}.int64(status).text(body).text(operator_id).text(call_key)));
+}
+
+result<void> shared_inventory::forget_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                                std::int64_t before)
+{
+    return done(run(stmt::forget_es2p_call, args{}.text(operator_id).text(call_key).int64(before)));
+}
+
+result<std::size_t> shared_inventory::purge_es2p_calls(std::int64_t before)
+{
+    auto r = run(stmt::purge_es2p_calls, args{}.int64(before));
+    if (!r) return r.take_error();
+    return r->rows;
+}
+
 result<std::optional<std::string>> shared_inventory::one_text(stmt s, const args& a)
 {
     std::optional<std::string> found;

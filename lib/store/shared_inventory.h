@@ -83,6 +83,16 @@ public:
     result<void> set_setting(std::string_view key, std::string_view value) override;
     result<std::optional<std::string>> get_setting(std::string_view key) override;
 
+    result<bool> begin_es2p_call(std::string_view operator_id, std::string_view call_key, byte_view request_hash,
+                                 std::int64_t now) override;
+    result<std::optional<es2p_call_record>> find_es2p_call(std::string_view operator_id,
+                                                           std::string_view call_key) override;
+    result<void> finish_es2p_call(std::string_view operator_id, std::string_view call_key, std::int64_t status,
+                                  std::string_view body) override;
+    result<void> forget_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                  std::int64_t before) override;
+    result<std::size_t> purge_es2p_calls(std::int64_t before) override;
+
 protected:
     explicit shared_inventory(key_ring keys) : m_sealer(std::move(keys)) {}
 

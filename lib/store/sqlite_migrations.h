@@ -86,6 +86,20 @@ CREATE UNIQUE INDEX operators_client_cert ON operators(client_cert_sha256);
 ALTER TABLE profiles ADD COLUMN order_expires_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX profiles_eid ON profiles(eid);
 )sql",
+    // v8 (issue 11): ES2+ answers kept for resends (SGP.22 §6.5.1.3, a call repeated under its
+    // functionCallIdentifier gets the first call's answer). status 0: the first call is still running. Self-contained.
+    R"sql(
+CREATE TABLE es2p_calls (
+    operator_id TEXT NOT NULL,
+    call_key TEXT NOT NULL,
+    request_hash BLOB NOT NULL,
+    status INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (operator_id, call_key)
+);
+CREATE INDEX es2p_calls_created ON es2p_calls(created_at);
+)sql",
 };
 
 } // namespace openrsp::store::sqlite_schema

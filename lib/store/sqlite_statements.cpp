@@ -129,6 +129,14 @@ constexpr std::array<sqlite_statement, stmt_count> sqlite_statements{{
     {stmt::set_setting,
      "INSERT INTO settings(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"},
     {stmt::get_setting, "SELECT value FROM settings WHERE key=?"},
+    // ---- ES2+ resends ----
+    {stmt::begin_es2p_call, "INSERT INTO es2p_calls(operator_id, call_key, request_hash, created_at) VALUES(?,?,?,?)"},
+    {stmt::find_es2p_call,
+     "SELECT request_hash, status, body, created_at FROM es2p_calls WHERE operator_id=? AND call_key=?"},
+    {stmt::finish_es2p_call,
+     "UPDATE es2p_calls SET status=?1, body=?2 WHERE operator_id=?3 AND call_key=?4 AND status=0"},
+    {stmt::forget_es2p_call, "DELETE FROM es2p_calls WHERE operator_id=? AND call_key=? AND created_at<?"},
+    {stmt::purge_es2p_calls, "DELETE FROM es2p_calls WHERE created_at<?"},
 }};
 static_assert(in_enum_order(sqlite_statements));
 

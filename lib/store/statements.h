@@ -58,6 +58,12 @@ enum class stmt : std::size_t {
     // Settings
     set_setting,
     get_setting,
+    // ES2+ resends (SGP.22 §6.5.1.3)
+    begin_es2p_call, ///< a uniqueness clash is an outcome (the call is known already)
+    find_es2p_call,
+    finish_es2p_call,
+    forget_es2p_call,
+    purge_es2p_calls,
     count
 };
 
@@ -123,6 +129,11 @@ inline constexpr std::array<statement_info, stmt_count> statement_infos{{
     {stmt::list_progress_callbacks, "list_progress_callbacks", "list progress callbacks", false, event_rule::none},
     {stmt::set_setting, "set_setting", "store setting", false, event_rule::none},
     {stmt::get_setting, "get_setting", "read setting", false, event_rule::none},
+    {stmt::begin_es2p_call, "begin_es2p_call", "record ES2+ call", true, event_rule::none},
+    {stmt::find_es2p_call, "find_es2p_call", "read ES2+ call", false, event_rule::none},
+    {stmt::finish_es2p_call, "finish_es2p_call", "store ES2+ answer", false, event_rule::none},
+    {stmt::forget_es2p_call, "forget_es2p_call", "forget ES2+ call", false, event_rule::none},
+    {stmt::purge_es2p_calls, "purge_es2p_calls", "purge ES2+ calls", false, event_rule::none},
 }};
 
 constexpr const statement_info& info(stmt s)

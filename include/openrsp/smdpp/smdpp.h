@@ -82,6 +82,9 @@ struct config {
     /// How long an ES2+ order lives when DownloadOrder names no expiry; an expired order is refused at
     /// authenticateClient (8.8.5 / 4.10, SGP.22 §5.6.2). 0: orders do not expire unless they say so.
     std::chrono::seconds default_order_ttl{0};
+    /// How long an ES2+ answer is kept for a resend: the same call (function, functionCallIdentifier and body) sent
+    /// again by the same operator within it gets the first answer again (SGP.22 §6.5.1.3). 0: every call runs.
+    std::chrono::seconds es2p_resend_window{86400};
     /// Largest StoreMetadataRequest part one `88` segment of sequenceOf88 carries (SGP.22 §5.5.3 allows several
     /// segments); 0, or anything above what one MAC-only segment holds, means that maximum (one segment for
     /// usual metadata).

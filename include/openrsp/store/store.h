@@ -124,6 +124,14 @@ struct inventory_gauges {
     std::vector<std::pair<std::string, std::int64_t>> progress_callbacks; ///< by state (pending, delivered...)
 };
 
+/// \brief An ES2+ call as the resend table keeps it (SGP.22 §6.5.1.3): what was asked and the answer given.
+struct es2p_call_record {
+    bytes request_hash;          ///< SHA-256 naming the call (function, functionCallIdentifier, request body)
+    std::int64_t status = 0;     ///< HTTP status of the answer; 0 while the first call is still running
+    std::string body;            ///< the answer's body, byte for byte
+    std::int64_t created_at = 0; ///< seconds since the epoch when the first call arrived
+};
+
 struct rsp_session_row {
     std::string transaction_id; ///< upper-case hex
     std::string iccid;          ///< empty until authenticateClient picked a profile
@@ -259,6 +267,21 @@ public:
     /// Small key/value settings (e.g. the SM-DP+ address the inventory was made for).
     virtual result<void> set_setting(std::string_view key, std::string_view value) = 0;
     virtual result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+
+    /// ES2+ resends (SGP.22 §6.5.1.3). Claims the call (operator, key) as running, created at `now`: false if the
+    /// key is already there (another call with it ran or runs), so two identical calls never both run.
+    virtual result<bool> begin_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                         byte_view request_hash, std::int64_t now) = 0;
+    virtual result<std::optional<es2p_call_record>> find_es2p_call(std::string_view operator_id,
+                                                                   std::string_view call_key) = 0;
+    /// Keeps the answer of a claimed call (only while it is still marked running).
+    virtual result<void> finish_es2p_call(std::string_view operator_id, std::string_view call_key, std::int64_t status,
+                                          std::string_view body) = 0;
+    /// Drops the call if it was created before `before` (a transient failure to run again, an expired answer).
+    virtual result<void> forget_es2p_call(std::string_view operator_id, std::string_view call_key,
+                                          std::int64_t before) = 0;
+    /// Drops every call created before `before`; returns how many.
+    virtual result<std::size_t> purge_es2p_calls(std::int64_t before) = 0;
 };
 
 /// \brief A key-encryption key (AES-256) for profile secrets at rest: the description (IMSI, Ki, OPc) and the SAIP

@@ -33,6 +33,8 @@ http::response service::impl::handle_es2p(route_call& c)
     out.operator_id = *who;
     const es2p::order_context ctx{std::move(*who), cfg.address, now(), cfg.default_order_ttl.count()};
     c.ctx = &ctx;
+    c.resend_window = cfg.es2p_resend_window.count();
+    c.resend_purged_at = &es2p_purged_at;
 
     if (out.function == nullptr) return failure(out, error::rsp("1.6", "3.1", "unknown ES2+ function"));
     return out.function->handle(c);
