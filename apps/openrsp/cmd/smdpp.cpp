@@ -33,6 +33,7 @@ struct serve_args {
     unsigned max_cc_attempts = 3;
     unsigned max_download_attempts = 3;
     unsigned order_ttl = 0; ///< --order-ttl: seconds a new ES2+ order lives (0: no expiry)
+    unsigned es2p_resend_window = 86400; ///< --es2p-resend-window: seconds an ES2+ answer is kept for a resend
     unsigned metadata_segment_size = 0;
     std::string callback_ca;
     std::string kek;
@@ -114,6 +115,7 @@ void serve(const serve_args& a, const CLI::App& cmd)
     cfg.max_confirmation_code_attempts = a.max_cc_attempts;
     cfg.max_download_attempts = a.max_download_attempts;
     cfg.default_order_ttl = std::chrono::seconds(a.order_ttl);
+    cfg.es2p_resend_window = std::chrono::seconds(a.es2p_resend_window);
     cfg.metadata_segment_size = a.metadata_segment_size;
     // ES2+ progress callbacks queued by this node (or by one that stopped before sending them) go out from here.
     smdpp::progress_sender_config pc;
@@ -289,6 +291,12 @@ void register_smdpp(CLI::App& app)
                      "refused at download (8.8.5/4.10) until cancelled (0 = orders do not expire)")
         ->capture_default_str()
         ->check(CLI::Range(0u, 315360000u));
+    serve_cmd
+        ->add_option("--es2p-resend-window", s->es2p_resend_window,
+                     "Seconds an ES2+ answer is kept: the same call (function, functionCallIdentifier and body) sent "
+                     "again by the operator gets the first answer again (0 = every call runs)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 2592000u));
     serve_cmd
         ->add_option("--metadata-segment-size", s->metadata_segment_size,
                      "Bytes of StoreMetadataRequest per 88 segment of the BPP (0 = as many as one segment holds)")
