@@ -128,7 +128,9 @@ template <class E> struct code_entry {
 };
 
 /// \brief The table of a code set and the start of the sentence for values it does not name ("undefined error "
-/// followed by the number). Specialised once per enum below; nothing else lists the values.
+/// followed by the number). Specialised once per enum (here, and in install_codes.h for the installation result's
+/// sets); nothing else lists the values. Optional members: `unknown_name` (prefix of an unnamed value's name) and
+/// `unknown_sentence_numbered = false` (the fallback sentence stands without the number).
 template <class E> struct code_set;
 
 template <> struct code_set<cancel_session_reason> {
@@ -299,13 +301,20 @@ template <code_enum E> constexpr bool is_known(E code)
 template <code_enum E> std::string asn1_name(E code)
 {
     if (const auto* e = find_code(code)) return std::string(e->asn1_name);
-    return std::to_string(to_int(code));
+    // A set may name its unnamed values ("errorReason 99"); by default they are the bare number.
+    if constexpr (requires { code_set<E>::unknown_name; })
+        return std::string(code_set<E>::unknown_name) + std::to_string(to_int(code));
+    else
+        return std::to_string(to_int(code));
 }
 
 /// The sentence for people; an unnamed value gets the set's fallback ("undefined error 9", "error 9", "reason 9").
 template <code_enum E> std::string describe(E code)
 {
     if (const auto* e = find_code(code)) return std::string(e->sentence);
+    // A set whose fallback is a whole sentence ("unknown error") does not append the number.
+    if constexpr (requires { code_set<E>::unknown_sentence_numbered; })
+        if constexpr (!code_set<E>::unknown_sentence_numbered) return std::string(code_set<E>::unknown_sentence);
     return std::string(code_set<E>::unknown_sentence) + std::to_string(to_int(code));
 }
 

@@ -5,9 +5,13 @@
 /// (profileManagementOperation, SGP.22 §5.7.9 / §2.6.2.2).
 ///
 /// The enums are open: a value the table does not know (sent by a newer peer) is kept as it is and stays printable
-/// (`asn1_name` says "errorReason 99", `describe` says "unknown error").
+/// (`asn1_name` says "errorReason 99", `describe` says "unknown error"). Same mechanism as codes.h: one code_set
+/// table per enum, read by rsp::asn1_name / rsp::describe.
 
-#include <string>
+#include "openrsp/rsp/codes.h"
+
+#include <array>
+#include <string_view>
 
 namespace openrsp::rsp {
 
@@ -45,19 +49,60 @@ enum class bpp_command_id : unsigned {
     load_profile_elements = 5,
 };
 
-/// The SGP.22 v2.2.2 ASN.1 identifier, e.g. "installFailedDueToIccidAlreadyExistsOnEuicc"; "errorReason N" if unknown.
-std::string asn1_name(install_error_reason r);
-/// A plain sentence for users, e.g. "the ICCID is already installed"; "unknown error" if unknown or 127.
-std::string describe(install_error_reason r);
+// SGP.22 v2.2.2 ErrorReason. The sentences are the ones the LPA has always printed after "could not install the
+// profile: "; 13 was iccidMismatch in v2.0 and is dataMismatch since v2.1.
+template <> struct code_set<install_error_reason> {
+    using E = install_error_reason;
+    static constexpr std::string_view unknown_name = "errorReason ";
+    static constexpr std::string_view unknown_sentence = "unknown error";
+    static constexpr bool unknown_sentence_numbered = false;
+    static constexpr std::array<code_entry<E>, 16> table{{
+        {E::incorrect_input_values, "incorrectInputValues", "incorrect input values"},
+        {E::invalid_signature, "invalidSignature", "invalid signature"},
+        {E::invalid_transaction_id, "invalidTransactionId", "invalid transaction ID"},
+        {E::unsupported_crt_values, "unsupportedCrtValues", "unsupported CRT values"},
+        {E::unsupported_remote_operation_type, "unsupportedRemoteOperationType", "unsupported remote operation type"},
+        {E::unsupported_profile_class, "unsupportedProfileClass", "unsupported profile class"},
+        {E::scp03t_structure_error, "scp03tStructureError", "SCP03t structure error"},
+        {E::scp03t_security_error, "scp03tSecurityError", "SCP03t security error"},
+        {E::iccid_already_exists, "installFailedDueToIccidAlreadyExistsOnEuicc", "the ICCID is already installed"},
+        {E::insufficient_memory, "installFailedDueToInsufficientMemoryForProfile", "insufficient memory"},
+        {E::interruption, "installFailedDueToInterruption", "interruption"},
+        {E::pe_processing_error, "installFailedDueToPEProcessingError", "profile element processing error"},
+        {E::data_mismatch, "installFailedDueToDataMismatch", "data mismatch"},
+        {E::test_profile_invalid_naa_key, "testProfileInstallFailedDueToInvalidNaaKey", "invalid test profile NAA key"},
+        {E::ppr_not_allowed, "pprNotAllowed", "profile policy rules not allowed"},
+        {E::unknown, "installFailedDueToUnknownError", "unknown error"},
+    }};
+};
 
-/// The ASN.1 identifier, e.g. "storeMetadata"; "bppCommandId N" if unknown.
-std::string asn1_name(bpp_command_id c);
-/// What the eUICC was doing, e.g. "storing the profile metadata"; "BPP command N" if unknown.
-std::string describe(bpp_command_id c);
+// SGP.22 v2.2.2 BppCommandId: the ES8+ step of the Bound Profile Package (§5.5) the eUICC was in.
+template <> struct code_set<bpp_command_id> {
+    using E = bpp_command_id;
+    static constexpr std::string_view unknown_name = "bppCommandId ";
+    static constexpr std::string_view unknown_sentence = "BPP command ";
+    static constexpr std::array<code_entry<E>, 6> table{{
+        {E::initialise_secure_channel, "initialiseSecureChannel", "setting up the secure channel"},
+        {E::configure_isdp, "configureISDP", "creating the profile's security domain"},
+        {E::store_metadata, "storeMetadata", "storing the profile metadata"},
+        {E::store_metadata2, "storeMetadata2", "storing the second part of the profile metadata"},
+        {E::replace_session_keys, "replaceSessionKeys", "replacing the session keys"},
+        {E::load_profile_elements, "loadProfileElements", "loading the profile elements"},
+    }};
+};
 
-/// The ASN.1 identifier, e.g. "notificationEnable"; "notificationEvent N" if unknown.
-std::string asn1_name(notification_event e);
-/// The word users see for the operation: "install", "enable", "disable", "delete"; "unknown" otherwise.
-std::string describe(notification_event e);
+// NotificationEvent named bits; the sentence is the operation word the LPA shows (notification lists, JSON output).
+template <> struct code_set<notification_event> {
+    using E = notification_event;
+    static constexpr std::string_view unknown_name = "notificationEvent ";
+    static constexpr std::string_view unknown_sentence = "unknown";
+    static constexpr bool unknown_sentence_numbered = false;
+    static constexpr std::array<code_entry<E>, 4> table{{
+        {E::install, "notificationInstall", "install"},
+        {E::enable, "notificationEnable", "enable"},
+        {E::disable, "notificationDisable", "disable"},
+        {E::del, "notificationDelete", "delete"},
+    }};
+};
 
 } // namespace openrsp::rsp
